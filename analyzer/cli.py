@@ -1,0 +1,124 @@
+"""Command line: ``visit-analyzer transcribe|analyze|models``.
+
+Exit codes: 0 done, 2 bad input (one line naming the file and the reason), 3 speech model
+missing or altered, 130 interrupted. Output is written only when everything succeeded.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .runtime import limit_native_threads
+
+limit_native_threads()  # before numpy/torch create their thread pools
+
+from . import __version__  # noqa: E402
+from .errors import InputError, ModelError  # noqa: E402
+
+EXIT_INPUT, EXIT_MODEL, EXIT_INTERRUPTED = 2, 3, 130
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", nargs="+", help="recording (wav, flac, mp3, m4a, ogg, opus, webm, mp4, ...) "
+                   "or transcript (.json, .txt, .vtt, .srt, a _doctor/_patient .TextGrid pair)")
+    p.add_argument("-o", "--output", help="write JSON here (default: print to standard output)")
+    p.add_argument("--model", help="speech model: base (default), tiny.en (faster), or a local CTranslate2 Whisper folder")
+    p.add_argument("--speakers", type=int, help="number of speakers if known (default: automatic, 1-4)")
+    p.add_argument("--roles", help="role overrides, e.g. S1=clinician,S2=patient,S3=other")
+    p.add_argument("--language", help="force the spoken language (e.g. en); default: detect")
+    p.add_argument("--max-hours", type=float, default=3.0, help="refuse recordings longer than this (default 3)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="visit-analyzer", description=__doc__.splitlines()[0])
+    ap.add_argument("--version", action="version", version=f"visit-analyzer {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+    tp = sub.add_parser("transcribe", help="speaker-attributed transcript with roles")
+    _common(tp)
+    an = sub.add_parser("analyze", help="the whole analysis (transcript, then every analysis stage)")
+    _common(an)
+    mp = sub.add_parser("models", help="list the bundled speech models and verify their weights")
+    mp.add_argument("--verify", action="store_true", help="assemble and hash-check every bundled model")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "models":
+            return _models(args)
+        return _run(args)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except ModelError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_MODEL
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .pipeline import Options, analyze, load_input
+    from .progress import TqdmProgress
+    from .roles import parse_role_overrides
+
+    if args.speakers is not None and not 1 <= args.speakers <= 8:
+        raise InputError(None, f"--speakers {args.speakers}: expected a number from 1 to 8")
+    if args.max_hours <= 0:
+        raise InputError(None, "--max-hours must be positive")
+    try:
+        roles = parse_role_overrides(args.roles)
+    except ValueError as e:
+        raise InputError(None, f"--roles: {e}") from None
+    if args.output and Path(args.output).is_dir():
+        raise InputError(args.output, "output path is a folder; give a file name")
+    opts = Options(model=args.model, speakers=args.speakers, roles=roles or None,
+                   max_hours=args.max_hours, language=args.language)
+    progress = TqdmProgress(enabled=not args.quiet)
+    inputs = args.input if len(args.input) > 1 else args.input[0]
+    run = analyze if args.command == "analyze" else load_input
+    t = run(inputs, opts, progress)
+    for w in t.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if args.output:
+        t.save(args.output)
+        _summary(t, args.output)
+    else:
+        sys.stdout.write(t.to_json() + "\n")
+    return 0
+
+
+def _summary(t, out: str) -> None:
+    src = t.source
+    parts = [f"{len(t.utterances)} utterances"]
+    if src.get("duration"):
+        parts.append(f"{src['duration'] / 60:.1f} min")
+    if src.get("language"):
+        parts.append(f"language {src['language']}")
+    roles = ", ".join(f"{s.id}={s.role} ({s.role_confidence:.2f})" for s in t.speakers.values())
+    print(f"wrote {out}: {'; '.join(parts)}; speakers {roles}", file=sys.stderr)
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .weights import BUNDLED, DEFAULT_MODEL, resolve_model
+
+    status = 0
+    for name, m in BUNDLED.items():
+        line = f"{name:8} {'(default) ' if name == DEFAULT_MODEL else ''}sha256 {m.sha256[:16]}…  from: {m.install_hint}"
+        if args.verify:
+            try:
+                r = resolve_model(name)
+                line += f"\n         OK, verified at {r.path}"
+            except ModelError as e:
+                line += f"\n         FAILED: {e}"
+                status = EXIT_MODEL
+        print(line)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+SAMPLES = ROOT / "sample_audio"
+
+os.environ.setdefault("VISIT_ANALYZER_THREADS", "2")
+
+
+def shared(*parts: str) -> Path:
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"shared data not found: {p}")
+    return p
+
+
+@pytest.fixture(scope="session")
+def jfk() -> Path:
+    return shared("audio", "jfk.flac")
+
+
+@pytest.fixture(scope="session")
+def stereo_wav() -> Path:
+    return shared("audio", "stereo_diarization.wav")
+
+
+JFK_TEXT = ("And so my fellow Americans, ask not what your country can do for you, "
+            "ask what you can do for your country.")
+LEFT_TEXT = "He began a confused complaint against the wizard, who had vanished behind the curtain on the left."
+RIGHT_TEXT = "The horizon seems extremely distant."
+
+
+def wer(ref: str, hyp: str) -> float:
+    import re
+
+    norm = lambda s: re.sub(r"[^a-z0-9' ]+", " ", s.lower()).split()  # noqa: E731
+    r, h = norm(ref), norm(hyp)
+    # Levenshtein on words, small and dependency-free for tests.
+    d = list(range(len(h) + 1))
+    for i in range(1, len(r) + 1):
+        prev, d[0] = d[0], i
+        for j in range(1, len(h) + 1):
+            cur = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
+            prev, d[j] = d[j], cur
+    return d[len(h)] / max(1, len(r))
