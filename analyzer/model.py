@@ -158,13 +158,18 @@ class Transcript:
             if start is not None and end is not None and end < start:
                 raise ValueError(f"utterance {i} ends ({end}) before it starts ({start})")
             words = []
+            if not isinstance(raw.get("words") or [], list):
+                raise ValueError(f"utterance {i} has 'words' that is not a list")
             for w in raw.get("words") or []:
                 if not isinstance(w, dict) or not isinstance(w.get("text"), str):
                     raise ValueError(f"utterance {i} has a malformed word")
                 ws, we = _time(w.get("start"), i, "word start"), _time(w.get("end"), i, "word end")
                 if ws is None or we is None:
                     raise ValueError(f"utterance {i} has a word without times")
-                words.append(Word(w["text"], ws, we, w.get("probability")))
+                prob = w.get("probability")
+                if prob is not None and (isinstance(prob, bool) or not isinstance(prob, (int, float))):
+                    raise ValueError(f"utterance {i} has a word with an invalid probability {prob!r}")
+                words.append(Word(w["text"], ws, we, prob))
             ch = raw.get("channel")
             utts.append(
                 Utterance(
@@ -174,12 +179,18 @@ class Transcript:
                 )
             )
         t = cls(utterances=utts)
+        for key in ("speakers", "warnings"):
+            if not isinstance(data.get(key) or [], list):
+                raise ValueError(f"'{key}' must be a list")
         for raw in data.get("speakers") or []:
             if isinstance(raw, dict) and raw.get("id") is not None:
                 role = raw.get("role") if raw.get("role") in ROLES else "other"
+                conf = raw.get("role_confidence") or 0.0
+                if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0 <= conf <= 1:
+                    raise ValueError(f"speaker {raw['id']!r} has an invalid role_confidence {conf!r}")
                 t.speakers[str(raw["id"])] = Speaker(
                     id=str(raw["id"]), role=role,
-                    role_confidence=float(raw.get("role_confidence") or 0.0),
+                    role_confidence=float(conf),
                     role_source=str(raw.get("role_source") or "input"),
                     label=raw.get("label"), channel=raw.get("channel"), talk_time=raw.get("talk_time"),
                 )
@@ -222,9 +233,16 @@ def _utt(words: list[Word], speaker: str, channel: int | None) -> Utterance:
 def _time(v: Any, i: int, what: str) -> float | None:
     if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-        raise ValueError(f"utterance {i} has an invalid {what} time {v!r}")
-    return float(v)
+    bad = ValueError(f"utterance {i} has an invalid {what} time {v!r}")
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise bad
+    try:
+        v = float(v)
+    except OverflowError:  # an int too large for a float
+        raise bad from None
+    if not math.isfinite(v) or v < 0:
+        raise bad
+    return v
 
 
 def _r(v: float | None) -> float | None:
