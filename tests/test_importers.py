@@ -273,6 +273,7 @@ def test_textgrid_pair_one_path_or_two():
     b = load_transcript(PAIR[1])
     c = load_transcript([str(PAIR[1]), PAIR[0]])
     assert [u.to_dict() for u in a.utterances] == [u.to_dict() for u in b.utterances] == [u.to_dict() for u in c.utterances]
+    assert list(a.speakers) == list(b.speakers) == ["doctor", "patient"]
     # overlaps stay overlapping
     assert any(x.end > y.start for x, y in zip(a.utterances, a.utterances[1:]))
     # tags: <UNSURE> stripped keeping the words, <UNIN/> kept as a marker

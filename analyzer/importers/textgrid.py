@@ -218,5 +218,7 @@ class TextGridImporter(Importer):
         bases = {SIDE.match(p.stem).group("base").casefold() for p in paths if SIDE.match(p.stem)}
         if len(bases) > 1:
             warnings.append(f"the two files look like different visits ({paths[0].name}, {paths[1].name})")
-        t = Transcript(utterances=utts, speakers=book.speakers, warnings=warnings)
+        order = {"clinician": 0, "patient": 1, "other": 2}
+        speakers = dict(sorted(book.speakers.items(), key=lambda kv: order[kv[1].role]))  # doctor first
+        t = Transcript(utterances=utts, speakers=speakers, warnings=warnings)
         return finish(t, self.format, paths, {"files": [str(p) for p in paths]})
