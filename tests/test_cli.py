@@ -80,3 +80,35 @@ def test_models_verify():
     r = run("models", "--verify")
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count("OK, verified") == 2
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "transcripts"
+
+
+def test_analyze_transcript_pair_keeps_boundaries(tmp_path):
+    out = tmp_path / "a.json"
+    r = run("analyze", FIXTURES / "day1_consultation01_doctor.TextGrid", "-o", out, "-q")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["source"]["kind"] == "transcript"
+    assert {u["role"] for u in data["utterances"]} == {"clinician", "patient"}
+    starts = [u["start"] for u in data["utterances"]]
+    assert starts == sorted(starts)
+
+
+def test_analyze_aci_text_without_times(tmp_path):
+    out = tmp_path / "a.json"
+    r = run("analyze", FIXTURES / "aci_bench_D2N019.txt", "-o", out, "-q")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert all(u["start"] is None for u in data["utterances"])
+    assert data["utterances"][0]["role"] == "clinician"
+
+
+def test_malformed_transcript_exit_2(tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"utterances": [{"speaker": "A", "text": "hi", "start": "soon"}]}')
+    out = tmp_path / "a.json"
+    r = run("analyze", bad, "-o", out, "-q")
+    assert r.returncode == 2 and str(bad) in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not out.exists()
