@@ -80,24 +80,27 @@ _PIPER_LICENCE = "Piper en_US-joe-medium: dataset CC0 (see MODEL_CARD in joe_us_
 _ESPEAK_LICENCE = "espeak-ng: GPL-3.0-or-later"
 
 VOICES: dict[str, Voice] = {
+    # Figures: resemblyzer cosine of mean embeddings (lower = more different; a voice with
+    # itself across sentences is ~0.90) and faster-whisper base WER; see
+    # sample_audio/README.md and sample_audio/eval_voices.py.
     # Clinician voice in the samples.
     "joe": Voice("piper", "Piper en_US-joe-medium (adult male, US)", licence=_PIPER_LICENCE),
-    # Patient voice in the samples. Formant synthesis: robotic, but the most different from joe
-    # for a speaker-embedding model (resemblyzer cosine 0.49 to joe).
-    "espeak_f": Voice("espeak", "espeak-ng en-us+f3 (female variant, US)", espeak_voice="en-us+f3",
-                      espeak_speed=160, espeak_pitch=55, licence=_ESPEAK_LICENCE),
-    # Joe with the whole spectrum (pitch + formants) shifted up: a higher, lighter voice that
-    # still sounds natural (cosine 0.57 to joe).
+    # Patient voice in the samples: joe with the whole spectrum (pitch + formants) shifted up,
+    # a higher, lighter voice that stays natural and well transcribed (cosine 0.57 to joe).
     "joe_high": Voice("piper", "joe, sox pitch +500 cents, 5 % slower (higher, lighter voice)",
                       pitch_cents=500.0, piper_length_scale=1.05, licence=_PIPER_LICENCE),
-    # Joe shifted down: deliberately CLOSE to joe (cosine 0.72), for hard same-sex
+    # Formant synthesis, female variant: robotic, the most different from joe (cosine 0.47),
+    # but Whisper makes more errors on it in continuous speech (~8 % vs ~2 % for joe_high).
+    "espeak_f": Voice("espeak", "espeak-ng en-us+f3 (female variant, US), 140 wpm", espeak_voice="en-us+f3",
+                      espeak_speed=140, espeak_pitch=55, licence=_ESPEAK_LICENCE),
+    # Formant synthesis, male, British (cosine 0.61 to joe, 0.64 to espeak_f).
+    "espeak_m": Voice("espeak", "espeak-ng en-gb-x-rp+m3 (male variant, British RP), 150 wpm",
+                      espeak_voice="en-gb-x-rp+m3", espeak_speed=150, espeak_pitch=40,
+                      licence=_ESPEAK_LICENCE),
+    # Joe shifted down: deliberately CLOSE to joe (cosine 0.71), for hard same-sex
     # diarization cases only; not "clearly different".
     "joe_low": Voice("piper", "joe, sox pitch -300 cents, 5 % faster (deeper; close to joe)",
                      pitch_cents=-300.0, piper_length_scale=0.95, licence=_PIPER_LICENCE),
-    # A second formant-synthesis voice, male, British (cosine 0.61 to joe, 0.65 to espeak_f).
-    "espeak_m": Voice("espeak", "espeak-ng en-gb-x-rp+m3 (male variant, British RP)",
-                      espeak_voice="en-gb-x-rp+m3", espeak_speed=160, espeak_pitch=40,
-                      licence=_ESPEAK_LICENCE),
 }
 
 
