@@ -368,9 +368,6 @@ def fit_to_interval(audio: np.ndarray, seconds: float, sr: int, min_ratio: float
     return np.concatenate([audio, np.zeros(target - len(audio), np.float32)])
 
 
-Utt = tuple  # (speaker, start_s, end_s, text)
-
-
 def render_timeline(utts: Iterable[Sequence], voices: dict[str, str], sr: int = 16000,
                     stretch: bool = True, pad_end: float = 0.5) -> dict[str, np.ndarray]:
     """Render utterances onto one clock, one track per speaker.
