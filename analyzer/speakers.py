@@ -22,6 +22,9 @@ SAME_MIX_CORRELATION = 0.7
 # Mic bleed: the same word recognised on two channels at the same time is kept only on the
 # channel where it is louder. Genuine overlapping speech has different words, so it stays.
 BLEED_MAX_OFFSET = 0.35  # seconds between the two recognitions of one spoken word
+# Bleed reaches the far mic well below the near one (typically 10-25 dB); two people saying the
+# same word at once ("okay") are about as loud as each other, so both are kept.
+BLEED_MIN_DB = 6.0
 UTTERANCE_GAP = 1.0  # seconds of silence that end an utterance within one speaker's speech
 
 
@@ -78,7 +81,7 @@ def drop_crosstalk(per_channel: list[list[Word]], samples: np.ndarray) -> tuple[
                         break
                     if abs(v.start - w.start) <= BLEED_MAX_OFFSET and keys[o][j] == keys[c][i] and keys[c][i]:
                         # Same word on both mics: it belongs to the mic nearest the mouth.
-                        if _level_db(samples[o], w) > levels[c][i]:
+                        if _level_db(samples[o], w) > levels[c][i] + BLEED_MIN_DB:
                             bleed = True
                         break
                 if bleed:
