@@ -13,11 +13,12 @@ Annotation file format (one block per stretch, written by the annotator)::
     @ primock57 day1_consultation01 0-25        # source, visit, first-last index (inclusive)
     3: empathy, question.open                   # index: labels (utterance level)
     8: 0=reflection.simple; 2=question.closed   # index: sentence number=labels; ... (sentence level)
-    12: emotional_cue ?  | note text            # "?" marks unsure; text after "|" is the note
+    12: emotional_cue ?  | note text            # "?" (after any label) marks unsure; text after "|" is the note
     14: - ? | note                              # "-" = no label (only needed for an unsure/noted line)
 
 Every clinician/patient utterance in a stretch's range goes into the set; those not listed get no
-labels. Usage::
+labels ("other" speakers are left out, but stay in the context). The JSONL is the maintained form
+once built: edit it directly and run tests/test_labelled_set.py. Usage::
 
     python3 models/labelling/build_candidates.py find 'worr(y|ied)' [--source aci_bench] [--role patient]
     python3 models/labelling/build_candidates.py show primock57 day1_consultation01 0 25
