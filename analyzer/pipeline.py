@@ -171,5 +171,17 @@ def analyze(path: str | Path | list, opts: Options | None = None, progress: Prog
     return t
 
 
+# Modules that register analysis stages, in pipeline order: tags feed turn-taking (agenda).
+STAGE_MODULES = ("analyzer.tagging", "analyzer.turntaking")
+
+
 def _load_stages() -> None:
-    """Import the modules that register analysis stages (none yet: later issues add them)."""
+    """Import the modules that register analysis stages; a module not written yet is skipped."""
+    import importlib
+
+    for mod in STAGE_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
