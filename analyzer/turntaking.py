@@ -98,17 +98,16 @@ ACK_PHRASES = sorted([
 ], key=lambda p: -len(p.split()))
 _ACK_SET = {tuple(p.split()) for p in ACK_PHRASES}
 _ACK_MAXLEN = max(len(p) for p in _ACK_SET)
-FILLERS = {"uh", "um", "er", "erm", "ah", "eh", "hmm", "hm", "mm", "mmm", "so"}
+FILLERS = {"uh", "um", "er", "erm", "eh", "so"}
 GREETINGS = {"hello", "hi", "hey", "good", "morning", "afternoon", "evening", "how", "are", "you", "doing",
              "i'm", "im", "fine", "well", "thanks", "thank", "very", "not", "too", "bad", "nice", "to",
              "meet", "see", "doctor", "dr", "and", "yourself", "great", "okay", "ok", "yes", "yeah"}
-# A clause cannot end on these words: a turn that stops on one was cut off.
+# A sentence cannot end on these words: speech that stops on one was cut off, even if the
+# transcript put a full stop after it. (Speech that stops without final punctuation is
+# unfinished anyway.)
 CONTINUATION_WORDS = {
-    "and", "but", "or", "so", "because", "cause", "'cause", "the", "a", "an", "to", "of", "my", "your", "his",
-    "her", "their", "our", "in", "on", "at", "with", "for", "from", "that", "which", "who", "if", "when",
-    "like", "um", "uh", "er", "erm", "is", "was", "are", "were", "i", "i'm", "it's", "it", "we", "you",
-    "they", "he", "she", "have", "has", "had", "been", "be", "then", "than", "as", "about", "into", "just",
-    "very", "really", "quite", "some", "any", "this", "these", "those", "there", "not", "also", "by",
+    "and", "but", "or", "because", "cause", "'cause", "the", "a", "an", "my", "your", "his", "her", "their", "our",
+    "of", "with", "if", "than", "um", "uh", "er", "erm",
 }
 _SENTENCE_END = re.compile(r"[.?!]['\")\]]*$")
 _UNFINISHED_END = re.compile(r"(-|—|–|\.\.\.|…)['\")\]]*$")
@@ -217,7 +216,7 @@ def is_unfinished(tok_text: str) -> bool:
         return True
     if _SENTENCE_END.search(s):
         ws = norm_words(s)
-        return bool(ws) and ws[-1] in CONTINUATION_WORDS and ws[-1] not in ("so", "too", "then", "there")
+        return bool(ws) and ws[-1] in CONTINUATION_WORDS
     ws = norm_words(s)
     return bool(ws)  # no final punctuation: mid-sentence
 
@@ -350,6 +349,10 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
     for seg in tl.all_segments():
         b, t = seg.speaker, seg.start
         brun = _run_of(tl, seg)
+        k = next(i for i, s in enumerate(brun.segments) if s is seg)
+        # B resuming after a short pause (within a run) only starts something new if the other
+        # speaker took the floor during that pause; otherwise the overlap was already there.
+        b_prev_end = brun.segments[k - 1].end if k else None
         # Who is talking at B's onset? (A started earlier, or at the same moment with a lower id.)
         cands = []
         for a in tl.segments:
@@ -357,6 +360,8 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
                 continue
             sa = _segment_at(tl, a, t)
             if sa is None or (abs(sa.start - t) <= EPS and (sa.speaker, 0) > (b, 0)):
+                continue
+            if b_prev_end is not None and sa.start < b_prev_end - EPS:
                 continue
             ra = _run_at(tl, a, t)
             cont = _continuation_end(ra, t, seg.end)
@@ -408,15 +413,18 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
 
 
 def _continuation_end(ra: Run, t: float, b_end: float) -> float:
-    """When A, talking at B's onset ``t``, stopped: the end of A's run, or A's first pause of
-    YIELD_PAUSE or more that begins after B's segment ended (what A says after that answers B)."""
+    """When A, talking at B's onset ``t``, stopped: A's first pause after ``t`` longer than
+    SEGMENT_GAP, or of YIELD_PAUSE or more once B's segment has ended (what A says after that
+    pause answers B), or the end of A's run."""
     end, prev_end = t, None
     for x in ra.toks:
         if x.end <= t + EPS:
             prev_end = x.end if prev_end is None else max(prev_end, x.end)
             continue
-        if prev_end is not None and prev_end > t + EPS and prev_end >= b_end - EPS and x.start - prev_end >= YIELD_PAUSE:
-            break
+        if prev_end is not None and prev_end > t + EPS:
+            pause = x.start - prev_end
+            if pause > SEGMENT_GAP + EPS or (prev_end >= b_end - EPS and pause >= YIELD_PAUSE - EPS):
+                break
         end = max(end, x.end)
         prev_end = x.end if prev_end is None else max(prev_end, x.end)
     return end
