@@ -67,6 +67,7 @@ word share, turns, longest monologue in words, questions, agenda) are given and
 """
 from __future__ import annotations
 
+import bisect
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -290,6 +291,15 @@ class Timeline:
     runs: dict[str, list[Run]]
     segments: dict[str, list[Span]]
     mix: bool
+    seg_starts: dict[str, list[float]] = field(default_factory=dict)
+    run_starts: dict[str, list[float]] = field(default_factory=dict)
+    run_of_seg: dict[int, Run] = field(default_factory=dict)
+
+    def index(self) -> None:
+        """Start-time indexes for bisection (each speaker's spans are disjoint and sorted)."""
+        self.seg_starts = {k: [s.start for s in v] for k, v in self.segments.items()}
+        self.run_starts = {k: [r.start for r in v] for k, v in self.runs.items()}
+        self.run_of_seg = {id(sg): r for rs in self.runs.values() for r in rs for sg in r.segments}
 
     def all_runs(self) -> list[Run]:
         return sorted((r for rs in self.runs.values() for r in rs), key=lambda r: (r.start, r.speaker))
@@ -314,13 +324,18 @@ def build_timeline(t: Transcript) -> Timeline:
         role = roles.get(sid, "other")
         segs[sid] = [Span(sid, role, g) for g in _split(ts, SEGMENT_GAP)]
         rs = []
-        for g in _split(ts, RUN_GAP):
+        j = 0
+        for g in _split(ts, RUN_GAP):  # every segment lies inside one run (RUN_GAP > SEGMENT_GAP)
             r = Run(sid, role, g)
-            r.segments = [s for s in segs[sid] if s.start >= r.start - EPS and s.end <= r.end + EPS]
+            while j < len(segs[sid]) and segs[sid][j].end <= r.end + EPS:
+                r.segments.append(segs[sid][j])
+                j += 1
             rs.append(r)
         runs[sid] = rs
     mix = str(t.source.get("speaker_mode", "")) == "mix"
-    return Timeline(roles, toks, runs, segs, mix)
+    tl = Timeline(roles, toks, runs, segs, mix)
+    tl.index()
+    return tl
 
 
 # --------------------------------------------------------------------------- events
@@ -335,28 +350,25 @@ def _preview(toks: list[Tok], n: int = 10) -> str:
 
 
 def _segment_at(tl: Timeline, sid: str, t: float) -> Span | None:
-    for s in tl.segments.get(sid, []):
-        if s.start <= t + EPS and s.end > t + EPS:
+    i = bisect.bisect_right(tl.seg_starts.get(sid, []), t + EPS) - 1
+    if i >= 0:
+        s = tl.segments[sid][i]
+        if s.end > t + EPS:
             return s
-        if s.start > t + EPS:
-            break
     return None
 
 
 def _run_at(tl: Timeline, sid: str, t: float) -> Run | None:
-    for r in tl.runs.get(sid, []):
-        if r.start <= t + EPS and r.end > t + EPS:
+    i = bisect.bisect_right(tl.run_starts.get(sid, []), t + EPS) - 1
+    if i >= 0:
+        r = tl.runs[sid][i]
+        if r.end > t + EPS:
             return r
-        if r.start > t + EPS:
-            break
     return None
 
 
 def _run_of(tl: Timeline, seg: Span) -> Run:
-    for r in tl.runs[seg.speaker]:
-        if r.start <= seg.start + EPS and r.end >= seg.end - EPS:
-            return r
-    raise AssertionError("segment outside every run")
+    return tl.run_of_seg[id(seg)]
 
 
 def detect_events(tl: Timeline) -> list[dict[str, Any]]:
@@ -497,12 +509,14 @@ def floor_turns(tl: Timeline) -> list[Turn]:
     """One speaker holding the floor: their runs (not backchannels) with pauses of at most
     MONOLOGUE_GAP and no other speaker starting to take the floor in between."""
     floor = [r for r in tl.all_runs() if r.floor]
+    starts = [r.start for r in floor]
     last: dict[str, Turn] = {}
     turns: list[Turn] = []
     for r in floor:
         cur = last.get(r.speaker)
+        between = floor[bisect.bisect_right(starts, cur.end):bisect.bisect_left(starts, r.start)] if cur else []
         if cur is not None and r.start - cur.end <= MONOLOGUE_GAP and not any(
-                o.speaker != r.speaker and cur.end < o.start < r.start for o in floor):
+                o.speaker != r.speaker for o in between):
             cur.end = max(cur.end, r.end)
             cur.words += len(r.words)
             cur.runs.append(r)
@@ -687,11 +701,13 @@ def turn_metrics(t: Transcript, tl: Timeline, events: list[dict[str, Any]]) -> d
     m["speech_rate_wpm"] = {r: (_r(words.get(r, 0) / (talk[r] / 60), 1) if talk.get(r) else None) for r in roles}
     # Pauses: the clinician starting after the patient stopped (runs; overlaps excluded).
     runs = tl.all_runs()
+    starts = [o.start for o in runs]
     pauses, waits, stacked, answered = [], [], 0, 0
     for i, r in enumerate(runs):
-        later = [o for o in runs if o.start > r.end - EPS and o is not r]
-        nxt = min(later, key=lambda o: o.start) if later else None
-        others_over = any(o.speaker != r.speaker and o.start < r.end - EPS and o.end > r.end + EPS for o in runs)
+        j = bisect.bisect_right(starts, r.end - EPS)
+        nxt = runs[j] if j < len(runs) else None
+        others_over = any(_run_at(tl, o, r.end - 2 * EPS) is not None and _run_at(tl, o, r.end - 2 * EPS).end > r.end + EPS
+                          for o in tl.runs if o != r.speaker)
         if r.role == "patient" and r.floor and nxt is not None and nxt.role == "clinician" and not others_over:
             pauses.append(nxt.start - r.end)
         if r.role == "clinician" and r.floor and (_is_question_text(r.text) or _question_tag(t, r)):
