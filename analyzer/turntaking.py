@@ -294,12 +294,14 @@ class Timeline:
     seg_starts: dict[str, list[float]] = field(default_factory=dict)
     run_starts: dict[str, list[float]] = field(default_factory=dict)
     run_of_seg: dict[int, Run] = field(default_factory=dict)
+    tok_starts: dict[str, list[float]] = field(default_factory=dict)
 
     def index(self) -> None:
         """Start-time indexes for bisection (each speaker's spans are disjoint and sorted)."""
         self.seg_starts = {k: [s.start for s in v] for k, v in self.segments.items()}
         self.run_starts = {k: [r.start for r in v] for k, v in self.runs.items()}
         self.run_of_seg = {id(sg): r for rs in self.runs.values() for r in rs for sg in r.segments}
+        self.tok_starts = {k: [x.start for x in v] for k, v in self.toks.items()}
 
     def all_runs(self) -> list[Run]:
         return sorted((r for rs in self.runs.values() for r in rs), key=lambda r: (r.start, r.speaker))
@@ -473,12 +475,13 @@ def _cut_off(tl: Timeline, seg: Span, brun: Run) -> dict[str, Any] | None:
     for a, ts in tl.toks.items():
         if a == b:
             continue
-        for x in ts:
-            if x.end <= t + CUT_OFF_GAP and x.start < t and (prev is None or x.end > prev.end):
+        i = bisect.bisect_left(tl.tok_starts[a], t)  # A's words that started before B's onset
+        for x in ts[max(0, i - 3):i]:
+            if x.end <= t + CUT_OFF_GAP and (prev is None or x.end > prev.end):
                 prev = x
     if prev is None or t - prev.end > CUT_OFF_GAP + EPS:
         return None
-    ra = next((r for r in tl.runs[prev.speaker] if r.start <= prev.start + EPS and r.end >= prev.end - EPS), None)
+    ra = _run_at(tl, prev.speaker, prev.start)
     if ra is None:
         return None
     done = [x for x in ra.words if x.end <= prev.end + EPS]
