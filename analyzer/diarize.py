@@ -436,27 +436,30 @@ def _cluster(emb: np.ndarray, weights: np.ndarray, num_speakers: int | None, kmi
         sim = c @ c.T
         np.fill_diagonal(sim, -np.inf)
         action = None
-        if k > kmin:
-            small = [j for j in range(k) if secs[j] < min_secs]
-            if small:
-                j = min(small, key=lambda j: secs[j])
-                action = ("small", j, round(float(secs[j]), 1))
-            elif k >= 3:
-                fits = [(_mixture_fit(c, m), m) for m in range(k)]
-                (fit, gain), m = max(fits, key=lambda f: f[0][1])
-                if fit >= cfg.mixture_fit and gain >= cfg.mixture_gain:
-                    action = ("blend", m, round(fit, 3), round(gain, 3))
-        if action is not None:
-            j = action[1]
-            keep = [i for i in range(k) if i != j]
-            idx = labels == j
-            labels[idx] = np.array(keep)[np.argmax(emb[idx] @ c[keep].T, axis=1)]
-        else:
-            i, j = np.unravel_index(int(np.argmax(sim)), sim.shape)
-            if k <= kmax and (k <= kmin or sim[i, j] < cfg.merge_similarity):
-                break
-            action = ("similar", j, round(float(sim[i, j]), 3))
+        i, j = np.unravel_index(int(np.argmax(sim)), sim.shape)
+        small = [m for m in range(k) if secs[m] < min_secs] if k > kmin else []
+        if small:  # too little speech to be a participant: noise, a cough, a blend of two voices
+            m = min(small, key=lambda m: secs[m])
+            action = ("small", m, round(float(secs[m]), 1))
+        elif k > kmax or (k > kmin and sim[i, j] >= cfg.merge_similarity):
+            action = ("similar", (i, j), round(float(sim[i, j]), 3))
+        elif k >= 3 and k > kmin:
+            # Only distinct voices are left: is one of them windows that straddle two others?
+            fits = [(*_mixture_fit(c, m), m) for m in range(k)]
+            fits = [f for f in fits if f[0] >= cfg.mixture_fit and f[1] >= cfg.mixture_gain]
+            if fits:
+                fit, gain, m = max(fits)
+                action = ("blend", m, round(fit, 3), round(gain, 3))
+        if action is None:
+            break
+        if action[0] == "similar":
+            i, j = action[1]
             labels = np.where(labels == j, i, labels)
+        else:  # dissolve cluster m: its windows join their nearest remaining speaker
+            m = action[1]
+            keep = [x for x in range(k) if x != m]
+            idx = labels == m
+            labels[idx] = np.array(keep)[np.argmax(emb[idx] @ c[keep].T, axis=1)]
         merges.append(action[:1] + action[2:])
         labels, k = _relabel(labels)
         labels = _kmeans(emb, labels, k, iters=5)

@@ -113,9 +113,13 @@ def _reference_for(audio: Path) -> Path | None:
 
 def load_pairs(folder: Path, minutes: float | None) -> list[Case]:
     cases = []
-    for audio in sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_EXT):
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_EXT)
+    for audio in files:
         ref = _reference_for(audio)
         if ref is None:
+            continue
+        # X_stereo beside X_mono is the same visit (one voice per channel): diarize the mono mix once.
+        if audio.stem.endswith("_stereo") and any(f.stem == audio.stem[:-7] + "_mono" for f in files):
             continue
         t = Transcript.from_json(ref.read_text())
         x = read_audio(audio)
