@@ -753,6 +753,11 @@ def turn_metrics(t: Transcript, tl: Timeline, events: list[dict[str, Any]]) -> d
         opening["first_interruption_of_patient_after_s"] = _r(after["at"] - opening["start"]) if after else None
     m["opening_statement"] = opening
     m["agenda_elicited"] = agenda_elicited(t)
+    ag = m["agenda_elicited"]
+    took = (opening or {}).get("clinician_took_floor_at")
+    # Asked before the clinician's own agenda began (by the time they first took the floor from
+    # the patient's opening), as agenda setting should be, or only later (e.g. at the close)?
+    ag["early"] = None if not ag["value"] or ag.get("at") is None or took is None else bool(ag["at"] <= took + 0.005)
     m["_opening_event"] = opening_ev
     return m
 

@@ -299,7 +299,7 @@ def test_agenda_from_tags_or_cues():
     assert m["agenda_elicited"]["value"] is True and m["agenda_elicited"]["source"] == "cues"
     t.utterances[0].extra["tags"] = [{"label": "closed_question", "score": 0.9}]
     _, m = analyze_turns(t)
-    assert m["agenda_elicited"] == {"value": False, "source": "tags", "at": None, "text": None}
+    assert m["agenda_elicited"]["value"] is False and m["agenda_elicited"]["source"] == "tags"
     t.utterances[0].extra["tags"] = [{"label": "agenda", "score": 0.8}]
     _, m = analyze_turns(t)
     assert m["agenda_elicited"]["value"] is True and m["agenda_elicited"]["source"] == "tags"
@@ -358,10 +358,12 @@ def test_sample_poor_visit_reference():
     assert [e["at"] for e in ev if e["type"] == "backchannel"] == [round(s["at"], 2) for s in ref["scripted"]["overlaps"]]
     assert m["opening_statement"]["interrupted"] and m["opening_statement"]["delay"] == pytest.approx(4.2, abs=0.05)
     assert m["longest_monologue"]["clinician"]["seconds"] == pytest.approx(49.3, abs=0.1)
+    # Only "Anything else?" at the close: elicited, but not early.
+    assert m["agenda_elicited"]["value"] is True and m["agenda_elicited"]["early"] is False
     good = Transcript.from_dict(json.loads((SAMPLES / "good_visit_reference.json").read_text()))
     ev, m = analyze_turns(good)
     assert not [e for e in ev if e["type"] in ("interruption", "opening_interrupted")]
-    assert m["agenda_elicited"]["value"] is True
+    assert m["agenda_elicited"]["value"] is True and m["agenda_elicited"]["early"] is True
 
 
 def test_textgrid_pair_import(tmp_path):
