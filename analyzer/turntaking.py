@@ -510,16 +510,18 @@ class Turn:
 
 def floor_turns(tl: Timeline) -> list[Turn]:
     """One speaker holding the floor: their runs (not backchannels) with pauses of at most
-    MONOLOGUE_GAP and no other speaker starting to take the floor in between."""
+    MONOLOGUE_GAP and nobody else taking the floor in between."""
     floor = [r for r in tl.all_runs() if r.floor]
     starts = [r.start for r in floor]
     last: dict[str, Turn] = {}
     turns: list[Turn] = []
     for r in floor:
         cur = last.get(r.speaker)
-        between = floor[bisect.bisect_right(starts, cur.end):bisect.bisect_left(starts, r.start)] if cur else []
+        # Someone else took the floor in between: a run of theirs that started after this
+        # speaker's turn began and went on past its end (not one talked over and abandoned).
+        between = floor[bisect.bisect_right(starts, cur.start):bisect.bisect_left(starts, r.start)] if cur else []
         if cur is not None and r.start - cur.end <= MONOLOGUE_GAP and not any(
-                o.speaker != r.speaker for o in between):
+                o.speaker != r.speaker and o.end > cur.end + EPS for o in between):
             cur.end = max(cur.end, r.end)
             cur.words += len(r.words)
             cur.runs.append(r)

@@ -277,6 +277,18 @@ def test_talk_share_turns_and_monologue():
     assert m["interruptions"]["by"] == {"clinician": 0, "patient": 0}
 
 
+def test_monologue_ends_when_the_other_takes_the_floor_at_its_end():
+    # P comes in just before C's first run ends and goes on; C's next run is a new turn.
+    t = make(("C", 0.0, 10.0, blah(30)), ("P", 9.8, 11.0, "Could I ask about a scan"),
+             ("C", 11.5, 13.0, "We don't need one."))
+    _, m = analyze_turns(t)
+    assert m["longest_monologue"]["clinician"]["seconds"] == 10.0 and m["turns"]["clinician"] == 2
+    # A failed attempt inside C's speech does not split C's monologue.
+    t = make(("C", 0.0, 10.0, blah(30)), ("P", 4.0, 5.0, "But what about"), ("C", 11.0, 14.0, blah(9)))
+    _, m = analyze_turns(t)
+    assert m["longest_monologue"]["clinician"]["seconds"] == 14.0
+
+
 def test_stacked_questions_wait():
     t = make(("C", 0.0, 1.0, "Any fever?"), ("C", 2.5, 3.5, "Any nausea?"), ("P", 4.0, 5.0, "No, neither."))
     _, m = analyze_turns(t)
