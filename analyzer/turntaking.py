@@ -20,6 +20,8 @@ At each onset of speaker B, if another speaker A is talking (inside one of A's s
   SEGMENT_GAP, or of ``YIELD_PAUSE`` (0.3 s) once B's segment has ended (what A says after
   that answers B), giving ``of_remaining_s`` and ``of_remaining_words`` (words whose middle
   is after the onset);
+- A is talking at the onset if it falls inside one of A's segments but not inside a pause of
+  A's longer than ``ACTIVE_GAP`` (0.5 s);
 - what B says is B's run from the onset, as far as it goes while A is still talking;
 - ``backchannel``: that is at most 3 words, all acknowledgements or minimal responses
   ("mm-hmm", "yeah", "okay", "right", "perfect", "I see", "yes", "no", ASR spellings of hums
@@ -76,6 +78,7 @@ from typing import Any, Iterable
 from .model import Transcript, Utterance
 
 SEGMENT_GAP = 0.75  # s; a longer pause ends a segment (the next word is a new onset)
+ACTIVE_GAP = 0.5  # s; inside a pause longer than this a speaker is not talking
 RUN_GAP = 1.0  # s; a longer pause ends a run (limit of what is "still to come")
 MIN_REMAINING_S = 1.0  # s of the other's run still to come for an interruption
 MIN_REMAINING_WORDS = 4  # words of the other's run still to come for an interruption
@@ -90,7 +93,7 @@ OPENING_MIN_WORDS = 3  # substantive words for the patient's opening statement
 EPS = 1e-6
 
 PARAMETERS = {
-    "segment_gap_s": SEGMENT_GAP, "run_gap_s": RUN_GAP, "min_remaining_s": MIN_REMAINING_S,
+    "segment_gap_s": SEGMENT_GAP, "active_gap_s": ACTIVE_GAP, "run_gap_s": RUN_GAP, "min_remaining_s": MIN_REMAINING_S,
     "min_remaining_words": MIN_REMAINING_WORDS, "backchannel_max_words": BACKCHANNEL_MAX_WORDS,
     "simultaneous_s": SIMULTANEOUS, "yield_within_s": YIELD_WITHIN, "yield_pause_s": YIELD_PAUSE,
     "ack_pause_s": ACK_PAUSE, "cut_off_gap_s": CUT_OFF_GAP,
@@ -104,7 +107,7 @@ ACK_PHRASES = sorted([
     "ok", "okay", "okey", "right", "alright", "all right", "perfect", "sure", "great", "good", "fine",
     "cool", "lovely", "brilliant", "excellent", "wonderful", "nice", "super", "exactly", "absolutely",
     "definitely", "indeed", "certainly", "of course", "true", "fair enough", "i see", "got it", "gotcha",
-    "i know", "i understand", "understood", "that's right", "that's fine", "that's good", "that's true",
+    "i know", "i understand", "understood", "and", "that's right", "that's fine", "that's good", "that's true",
     "thank you", "thanks", "cheers", "sounds good", "makes sense", "oh", "ah", "aha", "ahh", "ooh",
     "oh dear", "wow", "really", "sorry", "pardon", "uh", "um", "er", "erm", "so",
 ], key=lambda p: -len(p.split()))
@@ -211,7 +214,7 @@ def is_backchannel(text: str, max_words: int = BACKCHANNEL_MAX_WORDS) -> bool:
     while i < len(ws):
         for n in range(min(_ACK_MAXLEN, len(ws) - i), 0, -1):
             if tuple(ws[i:i + n]) in _ACK_SET:
-                if not all(w in FILLERS for w in ws[i:i + n]):
+                if not all(w in FILLERS or w == "and" for w in ws[i:i + n]):
                     acks += 1
                 i += n
                 break
@@ -369,6 +372,18 @@ def _run_at(tl: Timeline, sid: str, t: float) -> Run | None:
     return None
 
 
+def _in_pause(tl: Timeline, sid: str, t: float) -> float:
+    """Length of the pause of ``sid`` that ``t`` falls in (0 if ``t`` is inside a word)."""
+    starts = tl.tok_starts.get(sid, [])
+    i = bisect.bisect_right(starts, t + EPS)
+    if i == 0 or i >= len(starts):
+        return 0.0
+    prev_end = max(x.end for x in tl.toks[sid][max(0, i - 3):i])
+    if prev_end >= t - EPS:
+        return 0.0
+    return tl.toks[sid][i].start - prev_end
+
+
 def _run_of(tl: Timeline, seg: Span) -> Run:
     return tl.run_of_seg[id(seg)]
 
@@ -392,6 +407,8 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
             sa = _segment_at(tl, a, t)
             if sa is None or (abs(sa.start - t) <= EPS and (sa.speaker, 0) > (b, 0)):
                 continue
+            if _in_pause(tl, a, t) > ACTIVE_GAP + EPS:
+                continue  # A is inside a pause: B took a gap, not A's floor
             if b_prev_end is not None and b_prev_end - sa.start >= MIN_REMAINING_S - EPS:
                 continue  # A came in while B still had a second to go: B resuming continues that
             ra = _run_at(tl, a, t)
