@@ -321,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--data", type=Path, required=True, help="folder of *_doctor.TextGrid + *_patient.TextGrid pairs")
-    ap.add_argument("--match", default=None, help="only consultations whose name contains this (e.g. day2)")
+    ap.add_argument("--match", default=None,
+                    help="only consultations whose name contains this (e.g. day2; several: day2_consultation01,day3)")
     ap.add_argument("--limit", type=int, default=None, help="first N consultations (sorted by name)")
     ap.add_argument("--minutes", type=float, default=None, help="keep each consultation's first M minutes")
     ap.add_argument("--model", default="base", help="base (default), tiny.en or a CTranslate2 folder")
@@ -343,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.data}: no *_doctor.TextGrid / *_patient.TextGrid pairs", file=sys.stderr)
         return 2
     if args.match:
-        pairs = [p for p in pairs if args.match in p[0]]
+        pairs = [p for p in pairs if any(m in p[0] for m in args.match.split(",") if m)]
     if args.limit:
         pairs = pairs[: args.limit]
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
