@@ -141,6 +141,20 @@ def clip_to_voice(t: Transcript, voices: tuple[str, str]) -> int:
 
 # --------------------------------------------------------------------------- pipeline
 
+def _pipeline_fingerprint() -> str:
+    """Hash of the code that makes transcripts (everything in analyzer/ but the turn-taking and
+    tagging stages), so a cached transcript is reused only with the same audio and code."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted((ROOT / "analyzer").rglob("*.py")):
+        rel = f.relative_to(ROOT / "analyzer").as_posix()
+        if rel.startswith(("turntaking", "tagging")):
+            continue
+        h.update(rel.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 def run_pipeline(path: Path, model: str, all_stages: bool, cache: Path | None = None) -> Transcript:
     """The pipeline on one file. With ``cache``, the transcript made by ``load_input`` (ASR,
     speakers, roles) is saved there and reused on the next run with the same audio and model,
@@ -155,7 +169,7 @@ def run_pipeline(path: Path, model: str, all_stages: bool, cache: Path | None = 
         return pipeline.analyze(path, opts)
     cached = None
     if cache is not None:
-        h = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        h = hashlib.sha256(path.read_bytes() + _pipeline_fingerprint().encode()).hexdigest()[:16]
         cached = cache / f"{path.stem}.{model.replace('/', '_')}.{h}.json"
     if cached is not None and cached.exists():
         t = Transcript.from_json(cached.read_text())
@@ -332,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-audio", type=Path, default=None, help="write the synthetic audio here")
     ap.add_argument("--json", type=Path, default=None, help="save every figure and event here")
     ap.add_argument("--cache", type=Path, default=None,
-                    help="keep the pipeline's transcripts here and reuse them (re-score stage changes quickly)")
+                    help="keep the pipeline's transcripts here and reuse them while the audio and the "
+                         "transcript-making code (analyzer/ but the turn-taking and tagging stages) are "
+                         "unchanged: re-scores changes to the turn-taking stage in seconds")
     ap.add_argument("--verbose", "-v", action="store_true", help="list missed and extra interruptions")
     args = ap.parse_args(argv)
 
