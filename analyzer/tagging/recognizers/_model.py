@@ -1,0 +1,43 @@
+"""Shared logic of the model recognizers: a turn-level head decides whether the turn has the
+behaviour; sentence heads say which sentence(s) carry it (at least the most likely one)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..base import Context, Recognizer, Tag
+
+THRESHOLDS = {"q": 0.5, "r": 0.5, "inp": 0.5, "sq": 0.5, "sr": 0.5}
+
+
+class ModelRecognizer(Recognizer):
+    turn_task: str = ""  # turn-level head: is the behaviour in the turn?
+    sent_task: str = ""  # sentence-level head: is it in this sentence?
+    what: str = ""  # for "why"
+
+    def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
+        """Label, its probability given the behaviour, and a note for "why"."""
+        raise NotImplementedError
+
+    def analyze(self, ctx: Context) -> list[Tag]:
+        F = ctx.features
+        tp, sp = ctx.cache.get("turn_p"), ctx.cache.get("sent_p")
+        if not tp:
+            return []
+        rows, srows = ctx.cache["turn_row"], ctx.cache["sent_row"]
+        tags = []
+        for j, k in rows.items():
+            p_turn = float(tp[self.turn_task][k, 1])
+            if p_turn < THRESHOLDS[self.turn_task]:
+                continue
+            sents = np.nonzero(F.sent_turn == j)[0]
+            ps = np.array([sp[self.sent_task][srows[int(i)], 1] for i in sents])
+            chosen = [int(i) for i, p in zip(sents, ps) if p >= THRESHOLDS[self.sent_task]] or [int(sents[ps.argmax()])]
+            for i in chosen:
+                label, p_label, note = self.label_for(ctx, j, i, len(chosen) > 1)
+                cues = ctx.cache["sent_cues"][srows[i]]
+                why = f"{self.what} model p={p_turn:.2f}{', ' + note if note else ''}"
+                if cues:
+                    why += "; cues: " + ", ".join(cues[:4])
+                s = F.flat[i]
+                tags.append(Tag(label, p_turn * p_label, j, (s.start, s.end), why))
+        return tags

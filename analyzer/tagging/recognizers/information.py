@@ -1,0 +1,53 @@
+"""Information and advice (MITI giving information / persuade; RIAS giving information /
+counselling). The AnnoMI input heads (therapist_input and its information/advice subtypes)
+decide, with recommendation cues ("I'd recommend", "you should", "we'll start you on") as a
+second source for the advice of medical visits."""
+from __future__ import annotations
+
+import re
+
+from ..base import Context, Tag, register
+from ..rules import normalise
+from ._model import ModelRecognizer
+
+ADVICE = re.compile(
+    r"\b(i'd|i would|i|we'd|we would) (recommend|suggest|advise|want you to|like you to|prescribe)\b|"
+    r"\byou (should|need to|must|have to|might want to|may want to|could try|ought to)\b|"
+    r"\b(i'm|i am|we're|we are|i'll|i will|we'll|we will|let's|let me) (going to |gonna )?"
+    r"(start|put|prescribe|refer|order|send|get|give|increase|decrease|switch|change|book|arrange|schedule|check|do|"
+    r"run|have you|continue|stop|try)\b|"
+    r"\b(make sure|try to|try and|keep taking|avoid|stay away|drink plenty|rest|come back|call (us|me|the office|911)|"
+    r"go to (the )?(a&e|er|emergency|hospital)|follow up|see (a|the) (specialist|physio))\b")
+EXAM = re.compile(r"\b(take a (deep )?breath|breathe|look (up|down|left|right|at)|bend|lift|push|pull|squeeze|relax|"
+                  r"lie (down|back)|sit (up|down)|stand up|open your mouth|say ah|follow my finger)\b")
+
+
+@register
+class Information(ModelRecognizer):
+    name = "information"
+    labels = ("information", "advice")
+    order = 20
+    turn_task, sent_task, what = "inp", "sia", "input"
+
+    def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
+        p_info = float(ctx.cache["sent_p"]["sia"][ctx.cache["sent_row"][sentence], 0])
+        if ADVICE.search(normalise(ctx.features.flat[sentence].text)):
+            p_info = min(p_info, 0.3)
+        if p_info >= 0.5:
+            return "information", p_info, f"information p={p_info:.2f}"
+        return "advice", 1 - p_info, f"advice p={1 - p_info:.2f}"
+
+    def analyze(self, ctx: Context) -> list[Tag]:
+        tags = super().analyze(ctx)
+        have = {(t.turn, t.span) for t in tags}
+        F = ctx.features
+        # Recommendation cues the counselling-trained heads missed (medical advice looks different)
+        for i, s in enumerate(F.flat):
+            j = int(F.sent_turn[i])
+            if F.roles[j] != "clinician" or (j, (s.start, s.end)) in have:
+                continue
+            t = normalise(s.text)
+            m = ADVICE.search(t)
+            if m and not EXAM.search(t) and "?" not in s.text:
+                tags.append(Tag("advice", 0.6, j, (s.start, s.end), f"recommendation cue: '{m.group(0).strip()}'"))
+        return tags

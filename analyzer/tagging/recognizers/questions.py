@@ -1,0 +1,25 @@
+"""Questions (MITI open / closed), from the AnnoMI-trained heads: the turn head decides whether
+the turn asks a question, the sentence heads which sentence(s), the subtype heads open/closed."""
+from __future__ import annotations
+
+from ..base import Context, register
+from ._model import ModelRecognizer
+
+
+@register
+class Questions(ModelRecognizer):
+    name = "questions"
+    labels = ("question.open", "question.closed")
+    order = 10
+    turn_task, sent_task, what = "q", "sq", "question"
+
+    def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
+        # one question in the turn: the turn-level subtype head (it saw the whole turn);
+        # several: each sentence's own subtype head
+        if several:
+            p_open = float(ctx.cache["sent_p"]["sqt"][ctx.cache["sent_row"][sentence], 0])
+        else:
+            p_open = float(ctx.cache["turn_p"]["qt"][ctx.cache["turn_row"][turn], 0])
+        if p_open >= 0.5:
+            return "question.open", p_open, f"open p={p_open:.2f}"
+        return "question.closed", 1 - p_open, f"closed p={1 - p_open:.2f}"

@@ -1,0 +1,124 @@
+"""The behaviour tagger: sentences (spaCy) -> one encoder pass per turn -> trained heads and
+recognizers -> ``tags`` on every utterance and ``main`` on every clinician utterance.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from . import text as T
+from .assets import heads_dir
+from .base import MAIN, REGISTRY, Context, Tag
+from .encoder import LAYERS, Encoder
+from .features import DialogueFeatures
+from .heads import Heads
+
+MAIN_FROM_ANNOMI = {"question": "question", "reflection": "reflection", "therapist_input": "input", "other": "other"}
+
+
+class Tagger:
+    def __init__(self, heads_folder=None):
+        t0 = time.perf_counter()
+        from .recognizers import load_all
+
+        load_all()
+        self.heads = Heads.load(heads_dir(heads_folder))
+        self.encoder = Encoder()
+        T.nlp()
+        self.recognizers = sorted((cls() for cls in REGISTRY.values()), key=lambda r: (r.order, r.name))
+        self.load_seconds = time.perf_counter() - t0
+
+    # -- one dialogue ------------------------------------------------------------------------
+
+    def features(self, roles: list[str], texts: list[str], progress: Callable[[float], None] | None = None) -> DialogueFeatures:
+        uniq = list(dict.fromkeys(texts))  # "okay." is said many times: split and encode once
+        sents_u = T.split(uniq)
+        if progress:
+            progress(0.2)
+        toks_u = self.encoder.encode_tokens(uniq, layers=LAYERS)
+        if progress:
+            progress(0.8)
+        at = {t: k for k, t in enumerate(uniq)}
+        # Sentence objects are shared between equal texts; features only read them.
+        return DialogueFeatures(roles, texts, [sents_u[at[t]] for t in texts], [toks_u[at[t]] for t in texts])
+
+    def tag(self, roles: list[str], texts: list[str], progress: Callable[[float], None] | None = None) -> list[dict]:
+        """Per utterance: {"tags": [...], "main": ...} ("main" for clinician utterances only)."""
+        if not texts:
+            return []
+        F = self.features(roles, texts, progress)
+        ctx = Context(F, self.heads)
+        self._model_pass(ctx)
+        for rec in self.recognizers:
+            ctx.tags.extend(rec.analyze(ctx))
+        out: list[dict] = [{"tags": []} for _ in texts]
+        for tag in sorted(ctx.tags, key=lambda t: (t.turn, t.span[0], t.label)):
+            out[tag.turn]["tags"].append(tag.to_dict())
+        turn_p = ctx.cache.get("turn_p", {})
+        for j, role in enumerate(roles):
+            if role == "clinician":
+                p = turn_p["main"][ctx.cache["turn_row"][j]]
+                out[j]["main"] = MAIN_FROM_ANNOMI[self.heads.turn.tasks["main"][int(np.argmax(p))]]
+                out[j]["main_score"] = round(float(p.max()), 3)
+        if progress:
+            progress(1.0)
+        return out
+
+    def _model_pass(self, ctx: Context) -> None:
+        """Turn and sentence probabilities of every clinician turn, for the model recognizers."""
+        F = ctx.features
+        turns = np.array([j for j, r in enumerate(F.roles) if r == "clinician"], dtype=np.int64)
+        ctx.cache["turn_row"] = {int(j): k for k, j in enumerate(turns)}
+        if not len(turns):
+            ctx.cache["turn_p"], ctx.cache["sent_p"], ctx.cache["sent_row"] = {}, {}, {}
+            return
+        D, B, hits = F.turn_matrix(turns)
+        ctx.cache["turn_p"] = self.heads.turn.proba(D, B)
+        ctx.cache["turn_cues"] = hits
+        rows = np.nonzero(np.isin(F.sent_turn, turns))[0]
+        SD, SB, shits = F.sentence_matrix(rows)
+        ctx.cache["sent_p"] = self.heads.sent.proba(SD, SB)
+        ctx.cache["sent_row"] = {int(i): k for k, i in enumerate(rows)}
+        ctx.cache["sent_cues"] = shits
+
+    # -- the pipeline's transcript -------------------------------------------------------------
+
+    def tag_transcript(self, t, progress: Callable[[float], None] | None = None) -> None:
+        roles = [u.role for u in t.utterances]
+        texts = [u.text for u in t.utterances]
+        for u, res in zip(t.utterances, self.tag(roles, texts, progress)):
+            u.extra["tags"] = res["tags"]
+            if "main" in res:
+                u.extra["main"] = res["main"]
+                u.extra["main_score"] = res["main_score"]
+            else:
+                u.extra.pop("main", None)
+                u.extra.pop("main_score", None)
+
+
+_TAGGER: Tagger | None = None
+
+
+def get_tagger() -> Tagger:
+    """One tagger per process (loading takes a second or two)."""
+    global _TAGGER
+    if _TAGGER is None:
+        _TAGGER = Tagger()
+    return _TAGGER
+
+
+def sentence_tags(ctx: Context, turn: int, label_of: Callable[[int], tuple[str, float, str] | None]) -> list[Tag]:
+    """Helper for recognizers: a Tag for each sentence of ``turn`` that ``label_of`` labels."""
+    F = ctx.features
+    out = []
+    for i in np.nonzero(F.sent_turn == turn)[0]:
+        res = label_of(int(i))
+        if res:
+            s = F.flat[i]
+            out.append(Tag(res[0], res[1], turn, (s.start, s.end), res[2]))
+    return out
+
+
+__all__ = ["Tagger", "get_tagger", "MAIN"]

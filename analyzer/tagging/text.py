@@ -1,0 +1,146 @@
+"""Sentences and linguistic cues: spaCy splits turns into sentences (with character spans)
+and gives the tokens and part-of-speech tags the cue features read.
+
+The same code builds the features at training time and at run time, so a model never sees
+text processed differently from what it was trained on.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .assets import spacy_dir
+
+WH = {"what", "how", "why", "when", "where", "who", "which", "whose", "whom", "whereabouts"}
+AUX = {"do", "does", "did", "is", "are", "was", "were", "have", "has", "had", "can", "could", "will",
+       "would", "should", "may", "might", "shall", "am", "is't", "any", "anything", "anyone", "anybody",
+       "ever", "you", "your"}  # "any chest pain?", "you smoke?" are clinicians' elliptical questions
+INVERT = {"do", "does", "did", "is", "are", "was", "were", "have", "has", "had", "can", "could", "will",
+          "would", "should", "may", "might", "shall", "am"}
+FILLERS = {"um", "uh", "umm", "uhm", "er", "erm", "hmm", "mm", "mm-hmm", "mhm", "uh-huh", "oh", "ah", "so",
+           "and", "but", "well", "okay", "ok", "alright", "right", "yeah", "yes", "now", "then", "like",
+           "-", "—", "--", ",", "...", "…", "i", "see", "good", "great", "all", "sure", "got", "it"}
+BACKCHANNEL = {"okay", "ok", "mm-hmm", "mhm", "mm", "hmm", "hm", "uh-huh", "yeah", "yes", "yep", "right", "sure",
+               "alright", "all", "good", "great", "excellent", "perfect", "fine", "cool", "oh", "ah", "wow", "i",
+               "see", "got", "it", "uh", "um", "no", "nope", "so", "well", "thank", "thanks", "you", "'s",
+               "that", "absolutely", "exactly", "definitely", "gotcha", ".", ",", "!", "?", "-", "—", "...", "…"}
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
+STOP = {"be", "have", "do", "go", "get", "know", "think", "say", "like", "just", "really", "so", "very",
+        "yeah", "okay", "right", "well", "mean", "kind", "sort", "thing", "lot", "bit", "little", "also",
+        "then", "now", "gon", "wan", "na", "um", "uh", "mm", "hmm", "even", "too", "there", "here",
+        "actually", "maybe", "probably", "much", "way", "not", "n't", "'s", "'re", "'m", "'ve", "'ll", "'d"}
+
+
+@dataclass
+class Sentence:
+    text: str
+    start: int  # character offsets in the utterance text
+    end: int
+    words: list[str] = field(default_factory=list)  # lower-cased tokens
+    pos: list[str] = field(default_factory=list)  # coarse POS
+    lemmas: list[str] = field(default_factory=list)  # lower-cased lemma-ish forms of content words
+
+
+@lru_cache(maxsize=1)
+def nlp():
+    """spaCy with a statistical sentence splitter and the tagger (no parser/ner: faster)."""
+    import spacy
+
+    folder = spacy_dir()  # hash-checked
+    n = spacy.load(folder, exclude=["parser", "ner", "lemmatizer"])
+    if "senter" in n.disabled:
+        n.enable_pipe("senter")
+    return n
+
+
+_SPACE = re.compile(r"\s+")
+_ONLY_PUNCT = re.compile(r"^[\W_]*$")
+
+
+def split(texts: list[str], batch_size: int = 128) -> list[list[Sentence]]:
+    """Sentences of each text, with spans; a text with no words gives one sentence spanning it."""
+    out: list[list[Sentence]] = []
+    for text, doc in zip(texts, nlp().pipe(texts, batch_size=batch_size)):
+        sents: list[Sentence] = []
+        for s in doc.sents:
+            toks = [t for t in s if not t.is_space]
+            if not toks:
+                continue
+            if sents and _ONLY_PUNCT.match(s.text.strip()):
+                # A stray "-" or "..." becomes part of the sentence before it.
+                prev = sents[-1]
+                prev.end = s.end_char
+                prev.text = text[prev.start:prev.end]
+                continue
+            sents.append(Sentence(
+                text=text[s.start_char:s.end_char], start=s.start_char, end=s.end_char,
+                words=[t.lower_ for t in toks], pos=[t.pos_ for t in toks],
+                lemmas=[_stem(t.lower_) for t in toks if t.pos_ in CONTENT_POS and _stem(t.lower_) not in STOP],
+            ))
+        if not sents:
+            stripped = text.strip()
+            start = text.find(stripped) if stripped else 0
+            sents.append(Sentence(text=stripped, start=start, end=start + len(stripped),
+                                  words=stripped.lower().split(), pos=["X"] * len(stripped.split())))
+        out.append(sents)
+    return out
+
+
+def _stem(w: str) -> str:
+    """A crude, fast normaliser for word overlap (feel/feeling/feels -> feel)."""
+    for suf in ("ings", "ing", "ed", "es", "s", "ly"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+def first_content(words: list[str]) -> list[str]:
+    """Words after leading fillers ("okay, so um what ..." -> ["what", ...])."""
+    i = 0
+    while i < len(words) and words[i] in FILLERS:
+        i += 1
+    return words[i:]
+
+
+PHRASES: dict[str, tuple[str, ...]] = {
+    # Cue phrases: a coach can read them in "why"; the classifiers weigh them.
+    "tell_me": ("tell me", "talk about", "describe", "say more", "wondering", "i'm curious", "i wonder",
+                "walk me through", "explain", "more about", "go on"),
+    "tag_check": ("is that right", "right?", "correct?", "is that correct", "yeah?", "no?", "is it?",
+                  "am i right", "did i get", "does that sound right", "have i got"),
+    "sounds_like": ("sounds like", "it sounds", "seems like", "it seems", "you seem", "what i'm hearing",
+                    "i hear", "you're saying", "you are saying", "you said", "you mentioned", "you feel",
+                    "you're feeling", "you are feeling", "you've been", "you have been", "part of you",
+                    "on one hand", "on the other hand", "you want", "you're not sure", "you don't want",
+                    "for you", "you're worried", "you're concerned", "you know what", "you're really",
+                    "so you", "you're", "you are", "you've", "you'd"),
+    "advice": ("you should", "you need", "you might want", "i'd recommend", "i recommend", "i suggest",
+               "i'd suggest", "try to", "make sure", "it's important", "i want you to", "i'd like you to",
+               "i would like you to", "i'd advise", "i advise", "recommend", "i'm going to start",
+               "we'll start", "we should", "we need to", "you could try", "keep an eye", "come back",
+               "call us", "take", "avoid", "drink plenty", "stop"),
+    "inform": ("research", "studies", "study", "percent", "%", "risk", "can cause", "causes", "means that",
+               "it's called", "is caused", "guidelines", "evidence", "the reason", "because", "the test",
+               "results", "looks like", "normal", "diagnosis", "likely", "i think it's", "i think you have",
+               "what happens is", "there is", "there are", "there's"),
+    "options": ("options", "option", "choice", "either", "alternatively", "or we could", "up to you",
+                "your choice", "prefer", "preference", "what do you think", "how does that sound",
+                "how do you feel about", "would you like", "what would work", "your thoughts", "together"),
+    "agenda": ("focus on", "talk about today", "bring you", "brings you", "help you today", "can i help",
+               "anything else", "something else", "what matters", "most important", "hoping", "concerns",
+               "worried about", "any questions", "on your mind", "main worries", "main concern"),
+    "greeting": ("thank", "thanks", "hello", "hi ", "bye", "goodbye", "nice to meet", "welcome",
+                 "see you", "take care", "have a good"),
+    "scale": ("scale of", "on a scale", "1 to 10", "one to ten", "zero to ten", "0 to 10"),
+    "emotion": ("feel", "feeling", "felt", "worried", "worry", "scared", "afraid", "anxious", "stress",
+                "stressed", "upset", "frustrat", "depress", "sad", "angry", "hard", "difficult", "tough",
+                "overwhelm", "embarrass", "concern", "nervous", "fear", "terrified", "cry", "lonely", "hate"),
+}
+
+
+def has(text_lower: str, phrases: tuple[str, ...]) -> str | None:
+    for p in phrases:
+        if p in text_lower:
+            return p
+    return None

