@@ -647,7 +647,7 @@ def _diarize_regions(a, regions, num_speakers, kmin, kmax, cfg, progress, info) 
             raw[-1][1] = e
         else:
             raw.append([s, e, int(lab)])
-    # Clip to the given region bounds (frame rounding) and name speakers by first appearance.
+    # Name speakers by first appearance (times are on the 10 ms frame grid of the regions).
     names: dict[int, str] = {}
     turns = []
     for s, e, lab in raw:
