@@ -206,10 +206,12 @@ _ACK_SOUND = re.compile(r"^(?:[aeiuh]*m+(?:[-aeiuhnd]*[mn]+)*h*|u+h*(?:-?h+u+h+)
 
 def is_backchannel(text: str, max_words: int = BACKCHANNEL_MAX_WORDS) -> bool:
     """At most ``max_words`` words, all acknowledgements / minimal responses (fillers allowed)."""
-    ws = norm_words(text)
+    ws = ["mm" if w not in FILLERS and _ACK_SOUND.match(w) else w for w in norm_words(text)]
+    # The same acknowledgement said again ("yeah, yeah, yeah, yeah", or ASR looping on a hum:
+    # "Emem. Emem. Emem. Emem.") is still one acknowledgement.
+    ws = [w for i, w in enumerate(ws) if i == 0 or w != ws[i - 1]]
     if not ws or len(ws) > max_words or re.search(r"\[[^\]]*\]", text):
         return False
-    ws = ["mm" if w not in FILLERS and _ACK_SOUND.match(w) else w for w in ws]
     i, acks = 0, 0
     while i < len(ws):
         for n in range(min(_ACK_MAXLEN, len(ws) - i), 0, -1):
