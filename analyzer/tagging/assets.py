@@ -96,21 +96,43 @@ def spacy_dir() -> Path:
     return d / _SPACY_DIR
 
 
+def expected_heads() -> dict[str, str]:
+    """sha256 of each shipped head file, recorded in code (written by training)."""
+    from .expected import HEADS_SHA256
+
+    return dict(HEADS_SHA256)
+
+
 def heads_dir(folder: Path | None = None) -> Path:
-    """The verified folder of trained heads: every file listed in MANIFEST.json must match."""
+    """The verified folder of trained heads.
+
+    The shipped folder (models/tagging) is checked against the hashes recorded in code
+    (``expected.py``); another folder (your own training run) against the MANIFEST.json that
+    training wrote beside its files.
+    """
     d = Path(folder) if folder else HEADS_DIR
-    mf = d / MANIFEST
-    if not mf.is_file():
-        raise ModelError(f"behaviour tagger heads not found ({mf} is missing): {HEADS_HINT}")
-    try:
-        manifest = json.loads(mf.read_text())
-    except json.JSONDecodeError:
-        raise ModelError(f"behaviour tagger: {mf} is not valid JSON: {HEADS_HINT}") from None
-    _verify(d, manifest["files"], "behaviour tagger heads", HEADS_HINT)
+    if d.resolve() == (REPO / "models" / "tagging").resolve():
+        files = expected_heads()
+    else:
+        mf = d / MANIFEST
+        if not mf.is_file():
+            raise ModelError(f"behaviour tagger heads not found ({mf} is missing): {HEADS_HINT}")
+        try:
+            files = json.loads(mf.read_text())["files"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise ModelError(f"behaviour tagger: {mf} is not a valid manifest: {HEADS_HINT}") from None
+    _verify(d, files, "behaviour tagger heads", HEADS_HINT)
     return d
 
 
-def write_manifest(folder: Path, names: list[str]) -> dict[str, str]:
+def write_manifest(folder: Path, names: list[str], record_in_code: bool = False) -> dict[str, str]:
+    """MANIFEST.json beside the heads; for the shipped folder also ``expected.py`` (hashes in code)."""
     files = {n: sha256_file(folder / n) for n in sorted(names)}
     (folder / MANIFEST).write_text(json.dumps({"files": files}, indent=1) + "\n")
+    if record_in_code:
+        body = "".join(f"    {n!r}: {h!r},\n" for n, h in files.items())
+        (Path(__file__).parent / "expected.py").write_text(
+            '"""sha256 of the shipped heads in models/tagging, written by ``python -m analyzer.tagging.train``.\n\n'
+            'Loading checks every file against these; an altered or truncated file stops the tagger."""\n'
+            f"HEADS_SHA256 = {{\n{body}}}\n")
     return files

@@ -163,6 +163,11 @@ class DialogueFeatures:
                     self.turn_lower[j, k * DIM:(k + 1) * DIM] = _unit(m[k * DIM:(k + 1) * DIM])
             self.emb[i:i + len(sents[j])] = pool(last, off, [(x.start, x.end) for x in sents[j]])
             i += len(sents[j])
+        # A turn as context (the patient turns around a clinician's): the mean of its sentence
+        # vectors, so a long turn's every sentence counts alike (better than one mean of tokens).
+        self.ctx_emb = np.zeros((n, DIM), np.float32)
+        np.add.at(self.ctx_emb, self.sent_turn, self.emb)
+        self.ctx_emb /= np.maximum(np.linalg.norm(self.ctx_emb, axis=1, keepdims=True), 1e-9)
         self.prev_p = self._nearest(-1, "patient")
         self.next_p = self._nearest(+1, "patient")
         self.prev_c = self._nearest(-1, "clinician")
@@ -185,7 +190,7 @@ class DialogueFeatures:
     def _ctx_emb(self, idx: np.ndarray) -> np.ndarray:
         out = np.zeros((len(idx), DIM), np.float32)
         ok = idx >= 0
-        out[ok] = self.turn_emb[idx[ok]]
+        out[ok] = self.ctx_emb[idx[ok]]
         return out
 
     def context_vector(self, j: int, e: np.ndarray, lemmas: set[str]) -> np.ndarray:
@@ -202,7 +207,7 @@ class DialogueFeatures:
             v[f["prev_words_log"]] = np.log1p(len(self.turn_words[p]))
             v[f["overlap_prev_n"]] = np.log1p(len(shared))
             v[f["overlap_prev_frac"]] = len(shared) / max(1, len(lemmas))
-            v[f["cos_prev"]] = float(e @ self.turn_emb[p])
+            v[f["cos_prev"]] = float(e @ self.ctx_emb[p])
             rows = np.nonzero(self.sent_turn == p)[0]
             v[f["cos_prev_max"]] = float((self.emb[rows] @ e).max()) if len(rows) else 0.0
             v[f["prev_emotion"]] = float(T.has(" " + self.texts[p].lower() + " ", T.PHRASES["emotion"]) is not None)
@@ -215,10 +220,10 @@ class DialogueFeatures:
             v[f["next_no"]] = float(bool(fw) and fw[0] in NO)
             v[f["next_q"]] = float("?" in self.texts[nx])
             v[f["next_backchannel"]] = float(all(w in T.BACKCHANNEL for w in nw))
-            v[f["cos_next"]] = float(e @ self.turn_emb[nx])
+            v[f["cos_next"]] = float(e @ self.ctx_emb[nx])
         if pc >= 0:
             v[f["overlap_prevc_frac"]] = len(lemmas & self.turn_lemmas[pc]) / max(1, len(lemmas))
-            v[f["cos_prevc"]] = float(e @ self.turn_emb[pc])
+            v[f["cos_prevc"]] = float(e @ self.ctx_emb[pc])
         return v
 
     # -- matrices --------------------------------------------------------------------------

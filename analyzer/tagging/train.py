@@ -35,7 +35,7 @@ OUT = Path(__file__).resolve().parents[2] / "models" / "tagging"
 # the medical test set.
 C_DENSE = 0.001  # level-2 LR on standardised dense features (~2,500 columns)
 C_BAG = 3.0  # level-1 LR on the L2-normalised hashed n-gram bag
-STACK_WEIGHT = 5.0  # stacked bag logits are scaled up so they are penalised less than single embedding dims
+STACK_WEIGHT = 1.0  # scale of the stacked bag logits against the standardised dense features
 C_SENT = 0.003
 INNER_FOLDS = 5
 
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     names = heads.save(out)
     from .assets import write_manifest
 
-    write_manifest(out, names)
+    write_manifest(out, names, record_in_code=out.resolve() == OUT.resolve())
     print(f"wrote {out}: {', '.join(names)}")
     return 0
 

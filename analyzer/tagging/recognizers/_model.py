@@ -18,6 +18,14 @@ class ModelRecognizer(Recognizer):
         """Label, its probability given the behaviour, and a note for "why"."""
         raise NotImplementedError
 
+    def sentences(self, ctx: Context, turn: int) -> list[int]:
+        """The sentences of a turn that carry the behaviour: those the sentence head accepts, or
+        at least the most likely one."""
+        sents = np.nonzero(ctx.features.sent_turn == turn)[0]
+        sp, srows = ctx.cache["sent_p"][self.sent_task], ctx.cache["sent_row"]
+        ps = np.array([sp[srows[int(i)], 1] for i in sents])
+        return [int(i) for i, p in zip(sents, ps) if p >= THRESHOLDS[self.sent_task]] or [int(sents[ps.argmax()])]
+
     def analyze(self, ctx: Context) -> list[Tag]:
         F = ctx.features
         tp, sp = ctx.cache.get("turn_p"), ctx.cache.get("sent_p")
@@ -29,9 +37,7 @@ class ModelRecognizer(Recognizer):
             p_turn = float(tp[self.turn_task][k, 1])
             if p_turn < THRESHOLDS[self.turn_task]:
                 continue
-            sents = np.nonzero(F.sent_turn == j)[0]
-            ps = np.array([sp[self.sent_task][srows[int(i)], 1] for i in sents])
-            chosen = [int(i) for i, p in zip(sents, ps) if p >= THRESHOLDS[self.sent_task]] or [int(sents[ps.argmax()])]
+            chosen = self.sentences(ctx, j)
             for i in chosen:
                 label, p_label, note = self.label_for(ctx, j, i, len(chosen) > 1)
                 cues = ctx.cache["sent_cues"][srows[i]]

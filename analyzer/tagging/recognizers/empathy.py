@@ -11,7 +11,7 @@ FEEL = (r"(hard|difficult|tough|frustrating|scary|frightening|worrying|stressful
         r"a worry|a shock|upsetting)")
 EMO = (r"(worried|worry|worries|scared|afraid|anxious|anxiety|stressed|stress|upset|frustrated|frustration|"
        r"concerned|concern|nervous|down|low|sad|overwhelmed|fed up|embarrassed|frightened|terrified|angry|"
-       r"exhausted|tired|struggling)")
+       r"struggling)")
 
 
 @register

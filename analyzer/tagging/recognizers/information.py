@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from ..base import Context, Tag, register
 from ..rules import normalise
+from ..text import BACKCHANNEL
 from ._model import ModelRecognizer
 
 ADVICE = re.compile(
@@ -28,6 +31,15 @@ class Information(ModelRecognizer):
     labels = ("information", "advice")
     order = 20
     turn_task, sent_task, what = "inp", "sia", "input"
+
+    def sentences(self, ctx: Context, turn: int) -> list[int]:
+        """Statements of the turn: sentences that are not questions, back-channels or fragments."""
+        F = ctx.features
+        sq, srows = ctx.cache["sent_p"]["sq"], ctx.cache["sent_row"]
+        sents = [int(i) for i in np.nonzero(F.sent_turn == turn)[0]]
+        ok = [i for i in sents if sq[srows[i], 1] < 0.5 and sum(w.isalpha() for w in F.flat[i].words) >= 3
+              and not all(w in BACKCHANNEL for w in F.flat[i].words)]
+        return ok or [max(sents, key=lambda i: len(F.flat[i].words))]
 
     def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
         p_info = float(ctx.cache["sent_p"]["sia"][ctx.cache["sent_row"][sentence], 0])

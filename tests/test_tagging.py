@@ -1,0 +1,177 @@
+"""Behaviour tagger: the real heads and encoder on known examples, spans and union, imported
+transcripts, the CLI, and altered weights. Fast: one tagger per session."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer.errors import ModelError
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "transcripts" / "aci_bench_D2N019.txt"
+ALL_LABELS = {"question.open", "question.closed", "reflection.simple", "reflection.complex", "empathy", "affirmation",
+              "partnership", "agenda", "information", "advice", "dismissal", "emotional_cue"}
+
+
+@pytest.fixture(scope="session")
+def tagger():
+    from analyzer.tagging.tagger import get_tagger
+
+    return get_tagger()
+
+
+def labels(res: dict) -> set[str]:
+    return {t["label"] for t in res["tags"]}
+
+
+def tag(tagger, turns: list[tuple[str, str]]) -> list[dict]:
+    return tagger.tag([r for r, _ in turns], [t for _, t in turns])
+
+
+def test_agenda_open_question(tagger):
+    out = tag(tagger, [("clinician", "Hi, I'm Doctor Patel."), ("patient", "Hello."),
+                       ("clinician", "What would you like to focus on today?")])
+    assert {"agenda", "question.open"} <= labels(out[2])
+    assert out[2]["main"] == "question"
+
+
+def test_elliptical_closed_question(tagger):
+    out = tag(tagger, [("patient", "I've had this cough for a week."), ("clinician", "Any chest pain?")])
+    assert "question.closed" in labels(out[1])
+    assert "question.open" not in labels(out[1])
+
+
+def test_reflection_after_a_complaint(tagger):
+    out = tag(tagger, [
+        ("clinician", "How have you been sleeping?"),
+        ("patient", "Terribly. I wake up tired every morning and I'm exhausted all day, every day, I can barely get through work."),
+        ("clinician", "So you're feeling exhausted every single day?"),
+        ("patient", "Yes, every day."),
+    ])
+    assert labels(out[2]) & {"reflection.simple", "reflection.complex"}
+    assert out[2]["main"] == "reflection"
+
+
+def test_empathy(tagger):
+    out = tag(tagger, [("patient", "So it might be cancer? I don't even know what to think."),
+                       ("clinician", "I can see this is a lot to process.")])
+    assert "empathy" in labels(out[1])
+
+
+def test_dismissal_after_a_worry(tagger):
+    out = tag(tagger, [("clinician", "How can I help?"),
+                       ("patient", "I've got this lump and I'm really worried it could be something bad."),
+                       ("clinician", "Don't worry about that.")])
+    assert "emotional_cue" in labels(out[1])
+    assert "dismissal" in labels(out[2])
+
+
+def test_emotional_cue(tagger):
+    out = tag(tagger, [("clinician", "The scan showed a shadow on the lung."), ("patient", "I'm scared of what this means."),
+                       ("patient", "It started on Tuesday.")])
+    assert "emotional_cue" in labels(out[1])
+    assert "emotional_cue" not in labels(out[2])
+    assert "main" not in out[1]  # patients have no main behaviour
+
+
+def test_spans_and_union(tagger):
+    text = "I'm sorry to hear that. Can you tell me a bit more about the headache?"
+    out = tag(tagger, [("patient", "I've had a terrible headache since yesterday and I'm worried."), ("clinician", text)])
+    tags = out[1]["tags"]
+    by = {t["label"]: t for t in tags}
+    assert "empathy" in by and "question.open" in by
+    assert text[slice(*by["empathy"]["span"])] == "I'm sorry to hear that."
+    assert text[slice(*by["question.open"]["span"])] == "Can you tell me a bit more about the headache?"
+    for t in tags:
+        assert set(t) == {"label", "score", "why", "span"}
+        assert t["label"] in ALL_LABELS and 0 <= t["score"] <= 1 and t["why"]
+        a, b = t["span"]
+        assert 0 <= a < b <= len(text)
+
+
+def test_patients_only_get_emotional_cues_and_empty_text_is_fine(tagger):
+    out = tag(tagger, [("clinician", ""), ("patient", "What do you think it is? Should I take something?"), ("other", "Mm.")])
+    assert out[0]["tags"] == [] and out[0]["main"] in {"question", "reflection", "input", "other"}
+    assert labels(out[1]) <= {"emotional_cue"}
+    assert out[2]["tags"] == []
+
+
+def test_imported_transcript_keeps_boundaries_and_order(tagger):
+    from analyzer.pipeline import Options, load_input
+
+    t = load_input(FIXTURE, Options())
+    before = [(u.speaker, u.role, u.text) for u in t.utterances]
+    tagger.tag_transcript(t)
+    assert [(u.speaker, u.role, u.text) for u in t.utterances] == before
+    for u in t.utterances:
+        assert isinstance(u.extra["tags"], list)
+        for tg in u.extra["tags"]:
+            assert u.text[slice(*tg["span"])].strip()
+        assert ("main" in u.extra) == (u.role == "clinician")
+    clin = [u for u in t.utterances if u.role == "clinician"]
+    assert sum(any(x["label"].startswith("question.") for x in u.extra["tags"]) for u in clin) >= 5
+
+
+def test_cli_analyze_writes_tags_and_main(tmp_path, tagger):
+    from analyzer.cli import main
+
+    out = tmp_path / "x.json"
+    assert main(["analyze", str(FIXTURE), "-o", str(out), "-q"]) == 0
+    data = json.loads(out.read_text())
+    utts = data["utterances"]
+    assert utts and all("tags" in u for u in utts)
+    assert all(u["main"] in {"question", "reflection", "input", "other"} for u in utts if u["role"] == "clinician")
+    assert {t["label"] for u in utts for t in u["tags"]} <= ALL_LABELS
+
+
+def _altered_heads(tmp_path: Path) -> Path:
+    from analyzer.tagging.assets import HEADS_DIR
+
+    d = tmp_path / "heads"
+    shutil.copytree(HEADS_DIR, d)
+    p = d / "heads.npz"
+    b = bytearray(p.read_bytes())
+    b[len(b) // 2] ^= 0xFF
+    p.write_bytes(bytes(b))
+    return d
+
+
+def test_altered_heads_fail_clearly(tmp_path):
+    from analyzer.tagging.tagger import Tagger
+
+    with pytest.raises(ModelError, match=r"heads\.npz has sha256 .* altered"):
+        Tagger(heads_folder=_altered_heads(tmp_path))
+
+
+def test_altered_encoder_fails_clearly(tmp_path, monkeypatch):
+    from analyzer.tagging import assets
+
+    src = assets.package_dir(assets.ENCODER_PACKAGE)
+    fake = tmp_path / "enc"
+    shutil.copytree(src / "model", fake / "model")
+    with open(fake / "model" / "model.safetensors", "r+b") as f:
+        f.seek(1 << 20)
+        byte = f.read(1)
+        f.seek(1 << 20)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    monkeypatch.setattr(assets, "package_dir", lambda name: fake if name == assets.ENCODER_PACKAGE else src)
+    assets.encoder_dir.cache_clear()
+    try:
+        with pytest.raises(ModelError, match=r"model\.safetensors has sha256 .*reinstall"):
+            assets.encoder_dir()
+    finally:
+        assets.encoder_dir.cache_clear()
+
+
+def test_cli_exit_code_3_on_altered_heads(tmp_path):
+    env = {"VISIT_ANALYZER_TAGGER": str(_altered_heads(tmp_path)), "VISIT_ANALYZER_THREADS": "2", "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-m", "analyzer.cli", "analyze", str(FIXTURE), "-o", str(tmp_path / "y.json"), "-q"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3, r.stderr
+    assert "heads.npz" in r.stderr and "retrain" in r.stderr
+    assert not (tmp_path / "y.json").exists()
