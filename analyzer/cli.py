@@ -6,12 +6,17 @@ missing or altered, 130 interrupted. Output is written only when everything succ
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from .runtime import limit_native_threads
 
 limit_native_threads()  # before numpy/torch create their thread pools
+# Our own progress bars are the only ones on the terminal (transformers draws one per load).
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
 
 from . import __version__  # noqa: E402
 from .errors import InputError, ModelError  # noqa: E402
