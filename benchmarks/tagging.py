@@ -34,7 +34,7 @@ from analyzer.runtime import limit_native_threads  # noqa: E402
 
 limit_native_threads()
 
-THRESH = 0.5
+from analyzer.tagging.recognizers._model import THRESHOLDS  # noqa: E402  (the tagger's own decision thresholds)
 MAIN_NAMES = ("question", "reflection", "therapist_input", "other")
 
 
@@ -116,8 +116,8 @@ def annomi_cv(k: int):
     turns, P = train.cross_validate(ds, feats, k, log=lambda s: print("  " + s, flush=True))
     cv_seconds = time.time() - t0
     y = turns.y
-    pq = (P["q"][:, 1] >= THRESH).astype(int)
-    pr = (P["r"][:, 1] >= THRESH).astype(int)
+    pq = (P["q"][:, 1] >= THRESHOLDS["q"]).astype(int)
+    pr = (P["r"][:, 1] >= THRESHOLDS["r"]).astype(int)
     pqt = P["qt"].argmax(1)
     prt = P["rt"].argmax(1)
     pmain = P["main"].argmax(1)
@@ -130,7 +130,7 @@ def annomi_cv(k: int):
         "main": f1(y["main"], pmain, "macro"),
         "main_per_class": {MAIN_NAMES[c]: f1(y["main"] == c, pmain == c) for c in range(4)},
         "ia": f1(y["ia"][y["ia"] >= 0], P["ia"].argmax(1)[y["ia"] >= 0], "macro"),
-        "inp": f1(y["inp"], (P["inp"][:, 1] >= THRESH).astype(int)),
+        "inp": f1(y["inp"], (P["inp"][:, 1] >= THRESHOLDS["inp"]).astype(int)),
         "turns": int(len(y["q"])), "transcripts": int(len(set(turns.groups))), "folds": k,
         "cv_seconds": round(cv_seconds, 1),
     }
@@ -147,6 +147,17 @@ def annomi_cv(k: int):
     pooled_model = sum(mR.values()) / sum(mQ.values())
     res["rq"] = {"spearman": float(rho), "transcripts": len(ids), "pooled_gold": pooled_gold, "pooled_model": pooled_model,
                  "pooled_error": (pooled_model - pooled_gold) / pooled_gold}
+    # the same by main behaviour (one code per turn: the timeline's colours)
+    gR, gQ, mR, mQ = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
+    for g, a, c in zip(turns.groups, y["main"], pmain):
+        gR[g] += a == 1
+        gQ[g] += a == 0
+        mR[g] += c == 1
+        mQ[g] += c == 0
+    ids = [g for g in gQ if gQ[g] >= 5 and mQ[g] >= 1]
+    pg, pm = sum(gR.values()) / sum(gQ.values()), sum(mR.values()) / sum(mQ.values())
+    res["rq_main"] = {"spearman": float(spearmanr([gR[g] / gQ[g] for g in ids], [mR[g] / mQ[g] for g in ids]).statistic),
+                      "transcripts": len(ids), "pooled_gold": pg, "pooled_model": pm, "pooled_error": (pm - pg) / pg}
     # human ceiling and the model on the same multi-coded items
     hc, items, codes = human_ceiling(ds)
     key = {(g, int(j)): n for n, (g, j) in enumerate(zip(turns.groups, turns.turn))}
@@ -276,9 +287,12 @@ def main(argv=None) -> int:
         print("  main per class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in r["main_per_class"].items()))
         print(f"  therapist input exists F1 {r['inp']:.3f}; information/advice macro-F1 {r['ia']:.3f}")
         rq = r["rq"]
-        print(f"R:Q per transcript (gold Q >= 5, n={rq['transcripts']}): Spearman {rq['spearman']:.3f} (target 0.85); "
+        print(f"R:Q per transcript, reflections and questions as tagged (gold Q >= 5, n={rq['transcripts']}): Spearman {rq['spearman']:.3f} (target 0.85); "
               f"pooled R:Q gold {rq['pooled_gold']:.3f}, model {rq['pooled_model']:.3f}, "
               f"error {100 * rq['pooled_error']:+.1f} % (target within 10 %)")
+        rm = r["rq_main"]
+        print(f"  by main behaviour (one code per turn): Spearman {rm['spearman']:.3f}; pooled gold {rm['pooled_gold']:.3f}, "
+              f"model {rm['pooled_model']:.3f}, error {100 * rm['pooled_error']:+.1f} %")
         print(f"  ({r['turns']} clinician turns, {r['transcripts']} transcripts; human ceiling from "
               f"{hc['main']['annotators']} experts on {hc['main']['items']} turns of 7 transcripts)")
     from analyzer.tagging.tagger import Tagger

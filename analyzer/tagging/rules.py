@@ -50,11 +50,12 @@ def normalise(text: str) -> str:
 def sentence_texts(ctx: Context, turn: int) -> list[tuple[int, str]]:
     """(flat sentence index, normalised text) of a turn's sentences."""
     f = ctx.features
-    key = ("norm", turn)
-    if key not in ctx.cache:
-        idx = [i for i, j in enumerate(f.sent_turn) if j == turn]
-        ctx.cache[key] = [(i, normalise(f.flat[i].text)) for i in idx]
-    return ctx.cache[key]
+    if "norm" not in ctx.cache:
+        by_turn: dict[int, list[tuple[int, str]]] = {}
+        for i, j in enumerate(f.sent_turn):
+            by_turn.setdefault(int(j), []).append((i, normalise(f.flat[i].text)))
+        ctx.cache["norm"] = by_turn
+    return ctx.cache["norm"].get(turn, [])
 
 
 class RuleRecognizer(Recognizer):

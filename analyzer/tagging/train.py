@@ -68,7 +68,7 @@ class Rows:
 
 
 def _split_cached(texts: list[str]) -> list[list[T.Sentence]]:
-    path = CACHE / "sentences.pkl"  # our own cache file, written below; never user input
+    path = CACHE / f"sentences_v{T.SPLIT_VERSION}.pkl"  # our own cache file, written below; never user input
     cache: dict[str, list[T.Sentence]] = {}
     if path.exists():
         with open(path, "rb") as f:
