@@ -8,12 +8,13 @@ a ``ModelError`` that says which file and how to reinstall it.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
 from functools import lru_cache
 from pathlib import Path
+
+from ..weights import sha256_file  # one hash helper for every set of weights
 
 from ..errors import ModelError
 
@@ -45,14 +46,6 @@ SPACY_FILES = {  # the components the tagger loads (parser, ner, lemmatizer and 
 
 HEADS_HINT = "restore models/tagging from git (git checkout -- models/tagging) or retrain: python -m analyzer.tagging.train"
 MANIFEST = "MANIFEST.json"  # {file name: sha256} for every head file, written by training
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def package_dir(package: str) -> Path | None:
