@@ -40,7 +40,7 @@ class ModelRecognizer(Recognizer):
             p_turn = float(tp[self.turn_task][k, 1])
             if p_turn < THRESHOLDS[self.turn_task]:
                 continue
-            chosen = self.sentences(ctx, j)
+            chosen = self.sentences(ctx, j)  # may be empty: nothing in this turn carries it
             for i in chosen:
                 label, p_label, note = self.label_for(ctx, j, i, len(chosen) > 1)
                 cues = ctx.cache["sent_cues"][srows[i]]

@@ -10,17 +10,23 @@ import numpy as np
 
 from ..base import Context, Tag, register
 from ..rules import normalise
+from .. import text as T
 from ..text import BACKCHANNEL
+
+GREETING = T.PHRASES["greeting"] + ("see you", "you're welcome", "good to see", "nice to see", "bye")
 from ._model import ModelRecognizer
 
 ADVICE = re.compile(
     r"\b(i'd|i would|i|we'd|we would) (recommend|suggest|advise|want you to|like you to|prescribe)\b|"
-    r"\byou (should|need to|must|have to|might want to|may want to|could try|ought to)\b|"
-    r"\b(i'm|i am|we're|we are|i'll|i will|we'll|we will|let's|let me) (going to |gonna )?"
-    r"(start|put|prescribe|refer|order|send|get|give|increase|decrease|switch|change|book|arrange|schedule|check|do|"
-    r"run|have you|continue|stop|try)\b|"
-    r"\b(make sure|try to|try and|keep taking|avoid|stay away|drink plenty|rest|come back|call (us|me|the office|911)|"
-    r"go to (the )?(a&e|er|emergency|hospital)|follow up|see (a|the) (specialist|physio))\b")
+    r"\byou (should|need to|must|have to|might want to|may want to|could try|ought to|can take|could take)\b|"
+    r"\b(i'm|i am|we're|we are|i'll|i will|we'll|we will|let's|let me|we can|we could|i can|i could|we should|"
+    r"(i'm|i am|i'd be|i'll be) (quite |very |more than )?happy to) (going to |gonna |also )?"
+    r"(start|put|prescribe|refer|order|send|get|give|increase|decrease|reduce|switch|change|book|arrange|schedule|"
+    r"check|do|run|have you|continue|stop|try|see how|organi[sz]e|add|bump|up)\b|"
+    r"\b(it's|it is|it'd be|it would be|would be) (probably |definitely |maybe |also |really )?(worth|best|a good idea|important|sensible)\b|"
+    r"\b(make sure|try to|try and|keep taking|keep (yourself|an eye)|avoid|stay away|drink plenty|plenty of fluids|"
+    r"get (some|plenty of) (rest|sleep|bed rest)|come back|call (us|me|the office|911|999|111)|"
+    r"go to (the )?(a&e|er|emergency|hospital)|follow up|see (a|the) (specialist|physio)|think about (doing|taking|starting|getting))\b")
 EXAM = re.compile(r"\b(take a (deep )?breath|breathe|look (up|down|left|right|at)|bend|lift|push|pull|squeeze|relax|"
                   r"lie (down|back)|sit (up|down)|stand up|open your mouth|say ah|follow my finger)\b")
 
@@ -37,9 +43,12 @@ class Information(ModelRecognizer):
         F = ctx.features
         sq, srows = ctx.cache["sent_p"]["sq"], ctx.cache["sent_row"]
         sents = [int(i) for i in np.nonzero(F.sent_turn == turn)[0]]
-        ok = [i for i in sents if sq[srows[i], 1] < 0.5 and sum(w.isalpha() for w in F.flat[i].words) >= 3
-              and not all(w in BACKCHANNEL for w in F.flat[i].words)]
-        return ok or [max(sents, key=lambda i: len(F.flat[i].words))]
+        refl = {t.span for t in ctx.tags if t.turn == turn and t.label.startswith("reflection.")}
+        return [i for i in sents if sq[srows[i], 1] < 0.5 and not F.flat[i].text.rstrip().endswith("?")
+                and sum(w.isalpha() for w in F.flat[i].words) >= 3
+                and not all(w in BACKCHANNEL for w in F.flat[i].words)
+                and (F.flat[i].start, F.flat[i].end) not in refl
+                and not T.has(" " + F.flat[i].text.lower() + " ", GREETING)]
 
     def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
         p_info = float(ctx.cache["sent_p"]["sia"][ctx.cache["sent_row"][sentence], 0])
