@@ -186,6 +186,33 @@ def test_speaker_resuming_over_an_existing_overlap_is_not_a_new_onset():
     assert [(e["type"], e["by"]) for e in ev] == [("interruption", "patient")]
 
 
+
+def test_what_b_says_is_its_segment_not_the_rest_of_its_run():
+    # While P talks, C says "OK.", pauses 0.85 s, "OK." again, pauses 0.8 s, then asks: two
+    # backchannels and then an interruption (each onset judged on what C says there).
+    t = make(("P", 0.0, 12.0, blah(48)), ("C", 4.0, 4.6, "OK."), ("C", 5.45, 6.0, "OK."),
+             ("C", 6.8, 8.0, "Do you remember the name of it?"))
+    assert [(e["type"], e["at"]) for e in events(t)] == [("backchannel", 4.0), ("backchannel", 5.45),
+                                                         ("interruption", 6.8)]
+
+
+def test_a_new_annotated_utterance_after_a_pause_is_a_new_start():
+    # Human-segmented transcript (interval times only): C's "Mm-hmm. OK." ends 0.55 s after P
+    # comes in (an overlap near its end); C's next utterance, 0.67 s later, starts while P is
+    # mid-sentence: C interrupts P (not P interrupting C's "Mm-hmm. OK. ... Sorry to hear that").
+    t = make(("C", 33.83, 35.30, "Mm-hmm. OK."), ("C", 35.97, 37.09, "Sorry to hear that."),
+             ("P", 34.75, 38.39, "And uh kind of uh bad and tired."))
+    ev = events(t)
+    assert [(e["type"], e["by"], e["at"]) for e in ev] == [("overlap", "patient", 34.75),
+                                                         ("interruption", "clinician", 35.97)]
+    assert ev[0]["reason"] == "near_end" and ev[0]["of_remaining_s"] == 0.55
+    # With word times (ASR) the pause decides: 0.67 s inside one utterance does not end it.
+    w = {0: [(33.83, 34.2, "Mm-hmm."), (34.5, 35.3, "OK."), (35.97, 36.3, "Sorry"), (36.3, 36.6, "to"),
+             (36.6, 36.8, "hear"), (36.8, 37.09, "that.")]}
+    t = make(("C", 33.83, 37.09, "Mm-hmm. OK. Sorry to hear that."),
+             ("P", 34.75, 38.39, "And uh kind of uh bad and tired."), words=w)
+    assert [(e["type"], e["by"]) for e in events(t)] == [("interruption", "patient")]
+
 # --------------------------------------------------------------------------- mono (diarized) cut-offs
 
 def test_mono_cut_off_mid_clause_is_a_possible_cut_off_not_an_interruption():

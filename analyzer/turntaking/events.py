@@ -63,7 +63,7 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
         k = next(i for i, s in enumerate(brun.segments) if s is seg)
         # B resuming after a short pause (within a run) starts something new unless the other
         # speaker had come in while B was still mid-utterance: then it continues that overlap.
-        b_prev_end = brun.segments[k - 1].end if k else None
+        b_prev = brun.segments[k - 1] if k else None
         # Who is talking at B's onset? (A started earlier, or at the same moment with a lower id.)
         cands = []
         for a in tl.segments:
@@ -74,10 +74,10 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
                 continue
             if _in_pause(tl, a, t) > ACTIVE_GAP + EPS:
                 continue  # A is inside a pause: B took a gap, not A's floor
-            if b_prev_end is not None and b_prev_end - sa.start >= MIN_REMAINING_S - EPS:
+            if b_prev is not None and sa.start > b_prev.start + EPS and b_prev.end - sa.start >= MIN_REMAINING_S - EPS:
                 continue  # A came in while B still had a second to go: B resuming continues that
             ra = _run_at(tl, a, t)
-            cont = _continuation_end(ra, t, seg.end)
+            cont = _continuation_end(ra, t, seg.end, tl.seg_first)
             rem_words = sum(1 for x in ra.words if x.mid > t + EPS and x.end <= cont + EPS)
             cands.append((cont - t, rem_words, a, sa, ra, cont))
         after = [x for x in brun.words if x.start >= t - EPS]
@@ -86,10 +86,12 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
             rem_s, rem_w, a, sa, ra, cont = max(cands, key=lambda c: (c[0], c[1]))
             ev = {**base, "of": tl.roles.get(a, "other"), "of_speaker": a,
                   "of_remaining_s": _r(rem_s), "of_remaining_words": rem_w}
-            # What B says while A is still talking (at least B's first word), and whether B
-            # goes straight on after it (then it is the start of a turn, not an acknowledgement).
-            said = [x for x in after if x.start < cont - EPS] or after[:1]
-            rest = after[len(said):]
+            # What B says at this onset (B's segment: up to B's next pause longer than
+            # SEGMENT_GAP) while A is still talking, at least B's first word; and whether B goes
+            # straight on after it (then it is the start of a turn, not an acknowledgement).
+            in_seg = [x for x in seg.words if x.start >= t - EPS] or after[:1]
+            said = [x for x in in_seg if x.start < cont - EPS] or in_seg[:1]
+            rest = in_seg[len(said):]
             said_text = " ".join(x.text for x in said)
             goes_on = bool(rest) and rest[0].start - said[-1].end < ACK_PAUSE - EPS
             if not has_words(said_text) and not goes_on:
@@ -130,10 +132,11 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
     return events
 
 
-def _continuation_end(ra: Run, t: float, b_end: float) -> float:
+def _continuation_end(ra: Run, t: float, b_end: float, seg_first: set[int] | frozenset = frozenset()) -> float:
     """When A, talking at B's onset ``t``, stopped: A's first pause after ``t`` longer than
-    SEGMENT_GAP, or of YIELD_PAUSE or more once B's segment has ended (what A says after that
-    pause answers B), or the end of A's run."""
+    SEGMENT_GAP (or the start of a new segment of A: a new annotated utterance after a pause),
+    or of YIELD_PAUSE or more once B's segment has ended (what A says after that pause answers
+    B), or the end of A's run."""
     end, prev_end = t, None
     for x in ra.toks:
         if x.end <= t + EPS:
@@ -141,7 +144,7 @@ def _continuation_end(ra: Run, t: float, b_end: float) -> float:
             continue
         if prev_end is not None and prev_end > t + EPS:
             pause = x.start - prev_end
-            if pause > SEGMENT_GAP + EPS or (prev_end >= b_end - EPS and pause >= YIELD_PAUSE - EPS):
+            if pause > SEGMENT_GAP + EPS or id(x) in seg_first or (prev_end >= b_end - EPS and pause >= YIELD_PAUSE - EPS):
                 break
         end = max(end, x.end)
         prev_end = x.end if prev_end is None else max(prev_end, x.end)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Transcript, Utterance
-from .params import EPS, RUN_GAP, SEGMENT_GAP
+from .params import ACTIVE_GAP, EPS, RUN_GAP, SEGMENT_GAP
 from .lexicon import _MARKER, _OK, _WORD
 
 # --------------------------------------------------------------------------- building blocks
@@ -18,6 +18,7 @@ class Tok:
     utt: int  # index of its utterance
     word: bool = True  # has letters/digits or is a [marker]
     marker: bool = False
+    timed: bool = True  # False: placed by spreading its utterance's words over the interval
 
     @property
     def mid(self) -> float:
@@ -70,7 +71,7 @@ def _tokens_of(u: Utterance, i: int) -> list[Tok]:
         for r, n in zip(raw, lens):
             a = u.start + dur * acc / total
             acc += n
-            out.append(Tok(a, u.start + dur * acc / total, r, u.speaker, i))
+            out.append(Tok(a, u.start + dur * acc / total, r, u.speaker, i, timed=False))
     merged: list[Tok] = []
     for t in out:
         t.marker = bool(_MARKER.match(t.text.strip(".,!?;:")))
@@ -84,11 +85,17 @@ def _tokens_of(u: Utterance, i: int) -> list[Tok]:
     return merged
 
 
-def _split(toks: list[Tok], gap: float) -> list[list[Tok]]:
+def _split(toks: list[Tok], gap: float, by_utterance: bool = False) -> list[list[Tok]]:
+    """Group tokens at pauses longer than ``gap``. With ``by_utterance``, also where a new
+    utterance that has only interval times (a human-segmented transcript) begins after a pause
+    longer than ACTIVE_GAP: the annotator marked a new utterance and the speaker was silent
+    before it, so it is a new start. (Words inside such an utterance are spread evenly, so its
+    own pauses are unknown; ASR words carry their pauses and need no such rule.)"""
     out: list[list[Tok]] = []
     end = None
     for t in toks:
-        if out and t.start - end <= gap:
+        new_utt = by_utterance and out and not t.timed and t.utt != out[-1][-1].utt and t.start - end > ACTIVE_GAP + EPS
+        if out and t.start - end <= gap and not new_utt:
             out[-1].append(t)
             end = max(end, t.end)
         else:
@@ -108,6 +115,7 @@ class Timeline:
     run_starts: dict[str, list[float]] = field(default_factory=dict)
     run_of_seg: dict[int, Run] = field(default_factory=dict)
     tok_starts: dict[str, list[float]] = field(default_factory=dict)
+    seg_first: set[int] = field(default_factory=set)  # id() of each segment's first token
 
     def index(self) -> None:
         """Start-time indexes for bisection (each speaker's spans are disjoint and sorted)."""
@@ -115,6 +123,7 @@ class Timeline:
         self.run_starts = {k: [r.start for r in v] for k, v in self.runs.items()}
         self.run_of_seg = {id(sg): r for rs in self.runs.values() for r in rs for sg in r.segments}
         self.tok_starts = {k: [x.start for x in v] for k, v in self.toks.items()}
+        self.seg_first = {id(sg.toks[0]) for ss in self.segments.values() for sg in ss}
 
     def all_runs(self) -> list[Run]:
         return sorted((r for rs in self.runs.values() for r in rs), key=lambda r: (r.start, r.speaker))
@@ -137,7 +146,7 @@ def build_timeline(t: Transcript) -> Timeline:
     for sid, ts in toks.items():
         ts.sort(key=lambda x: (x.start, x.end))
         role = roles.get(sid, "other")
-        segs[sid] = [Span(sid, role, g) for g in _split(ts, SEGMENT_GAP)]
+        segs[sid] = [Span(sid, role, g) for g in _split(ts, SEGMENT_GAP, by_utterance=True)]
         rs = []
         j = 0
         for g in _split(ts, RUN_GAP):  # every segment lies inside one run (RUN_GAP > SEGMENT_GAP)
