@@ -20,6 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
 
 from . import __version__  # noqa: E402
 from .errors import InputError, ModelError  # noqa: E402
+from .fileio import atomic_write_bytes  # noqa: E402
 
 EXIT_INPUT, EXIT_MODEL, EXIT_INTERRUPTED = 2, 3, 130
 
@@ -44,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(tp)
     an = sub.add_parser("analyze", help="the whole analysis (transcript, then every analysis stage)")
     _common(an)
+    an.add_argument("--html", help="also write the feedback report here (one self-contained HTML file)")
+    an.add_argument("--pdf", help="also write the feedback report here as PDF")
     mp = sub.add_parser("models", help="list the bundled speech models and verify their weights")
     mp.add_argument("--verify", action="store_true", help="assemble and hash-check every bundled model")
     return ap
@@ -79,8 +82,9 @@ def _run(args: argparse.Namespace) -> int:
         roles = parse_role_overrides(args.roles)
     except ValueError as e:
         raise InputError(None, f"--roles: {e}") from None
-    if args.output and Path(args.output).is_dir():
-        raise InputError(args.output, "output path is a folder; give a file name")
+    for out in (args.output, getattr(args, "html", None), getattr(args, "pdf", None)):
+        if out and Path(out).is_dir():
+            raise InputError(out, "output path is a folder; give a file name")
     opts = Options(model=args.model, speakers=args.speakers, roles=roles or None,
                    max_hours=args.max_hours, language=args.language)
     progress = TqdmProgress(enabled=not args.quiet)
@@ -89,12 +93,36 @@ def _run(args: argparse.Namespace) -> int:
     t = run(inputs, opts, progress)
     for w in t.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    # Render every report before writing any file, so a failure leaves none half-made.
+    reports = _reports(t, args) if args.command == "analyze" else {}
     if args.output:
         t.save(args.output)
         _summary(t, args.output)
     else:
         sys.stdout.write(t.to_json() + "\n")
+    for path, data in reports.items():
+        atomic_write_bytes(Path(path), data)
+        print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _reports(t, args: argparse.Namespace) -> dict[str, bytes]:
+    """The feedback report as HTML and/or PDF bytes, keyed by output path."""
+    if not (args.html or args.pdf):
+        return {}
+    from .report import build_report
+    from .report.html import render_html
+    from .report.pdf import render_pdf_bytes
+
+    analysis = t.to_dict()
+    report = build_report(analysis)
+    title = f"Visit feedback report: {Path(args.input[0]).name}"
+    out = {}
+    if args.html:
+        out[args.html] = render_html(analysis, report, title=title).encode("utf-8")
+    if args.pdf:
+        out[args.pdf] = render_pdf_bytes(analysis, report, title=title)
+    return out
 
 
 def _summary(t, out: str) -> None:

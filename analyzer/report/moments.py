@@ -134,8 +134,8 @@ def interruptions(a: dict) -> list[Moment]:
             complaint = S.main_complaint(patient_text) if patient_text else None
             about = f"the {complaint}" if complaint else "that"
             sug = (f"Let the opening run to its end, then invite more: \u201cTell me more about {about}.\u201d "
-                   f"and \u201cWhat else would you like to cover today?\u201d. "
-                   f"The clinician cut in after {e.get('delay', 0):.1f} s, at \u201c{S.tail(patient_text)}\u201d.")
+                   f"Before moving on: \u201cWhat else would you like to cover today?\u201d "
+                   f"(The clinician cut in after {e.get('delay', 0):.1f} s, at \u201c{S.tail(patient_text)}\u201d.)")
             out.append(_moment(a, "missed", "opening_interrupted", "The patient's opening was interrupted", idx,
                                f"Patient: \u201c{S.quote(patient_text, 24)}\u201d \u2014 Clinician: \u201c{us[i]['text']}\u201d",
                                sug, "Patients interrupted in the opening often never raise their other concerns; "

@@ -29,6 +29,10 @@ WHY = {
 }
 
 
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
 def _rate(value, good, fair, higher_is_better=True) -> str:
     if value is None:
         return "n/a"
@@ -124,14 +128,14 @@ def behaviour_figures(a: dict) -> list[Figure]:
     out.append(Figure.make(
         key, "Reflections per question", rq, "ratio", reference="fair >= 1, good >= 2 (MITI 4.2)",
         rating=_rate(rq, 2.0, 1.0), why=WHY[key], utterances=sorted(set(c.simple + c.complex)),
-        detail=untagged or (f"{c.reflections} reflections / {c.questions} questions" if c.questions
-                            else f"no questions were asked ({c.reflections} reflections)")))
+        detail=untagged or (f"{_n(c.reflections, 'reflection')} / {_n(c.questions, 'question')}" if c.questions
+                            else f"no questions were asked ({_n(c.reflections, 'reflection')})")))
     key = "percent_complex_reflections"
     cr = None if untagged or not c.reflections else len(c.complex) / c.reflections
     out.append(Figure.make(
         key, "Complex reflections", cr, "percent", reference="fair >= 40 %, good >= 50 % (MITI 4.2)",
         rating=_rate(cr, 0.50, 0.40), why=WHY[key], utterances=sorted(set(c.complex)),
-        detail=untagged or (f"{len(c.complex)} complex of {c.reflections} reflections" if c.reflections
+        detail=untagged or (f"{len(c.complex)} complex of {_n(c.reflections, 'reflection')}" if c.reflections
                             else "no reflections were made")))
     return out
 
@@ -143,7 +147,7 @@ def empathy(a: dict) -> Figure:
     ans = [q for q in cues if q.answered_by is not None]
     v = len(ans) / len(cues) if cues and c.tagged else None
     detail = ("the behaviour tagger has not run on this analysis" if not c.tagged else
-              f"{len(ans)} of {len(cues)} emotional cues answered with empathy or a reflection in the next turn(s)"
+              f"{len(ans)} of {_n(len(cues), 'emotional cue')} answered with empathy or a reflection in the next turn(s)"
               if cues else "no emotional cues from the patient were detected")
     return Figure.make(key, "Empathic responses to emotional cues", v, "percent",
                        reference="21 % in primary care (Levinson 2000); good >= 50 % (ours)",
