@@ -8,8 +8,10 @@ DEV=0; [ "${1:-}" = "--dev" ] && DEV=1
 
 # System packages: espeak-ng + sox voice the synthetic visits (sample regeneration, benchmarks,
 # tests); ffmpeg is only a convenience for users (PyAV bundles its own FFmpeg libraries).
+# poppler-utils (pdftoppm, pdftotext): the tests render and read the report PDF (--dev only).
 need=()
 for cmd in espeak-ng sox ffmpeg; do command -v "$cmd" >/dev/null || need+=("$cmd"); done
+[ $DEV = 1 ] && { command -v pdftoppm >/dev/null || need+=(poppler-utils); }
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "setup: installing ${need[*]} (apt-get)"
