@@ -64,14 +64,20 @@ MODES = ("stereo", "mono")
 # --------------------------------------------------------------------------- reference
 
 def find_pairs(folder: Path) -> list[tuple[str, Path]]:
-    """(name, doctor file) for every doctor TextGrid with a patient partner beside it."""
-    from analyzer.importers.textgrid import find_partner
+    """(name, clinician file) for every ``X_doctor.TextGrid`` (or ``X_clinician``) with an
+    ``X_patient.TextGrid`` partner beside it, in ``folder`` and its subfolders (the importer's
+    naming rule: separator ``_ - . or space``, any case)."""
+    from analyzer.importers.textgrid import SIDE, SIDE_ROLE, find_partner
 
     out = []
-    for doc in sorted(folder.iterdir()):
-        if doc.is_file() and doc.suffix.lower() == ".textgrid" and re.search(r"[_\-. ]doctor$", doc.stem, re.I):
-            if find_partner(doc) is not None:
-                out.append((re.sub(r"[_\-. ]doctor$", "", doc.stem, flags=re.I), doc))
+    for doc in sorted(folder.rglob("*")):
+        if not (doc.is_file() and doc.suffix.lower() == ".textgrid"):
+            continue
+        m = SIDE.match(doc.stem)
+        if m and SIDE_ROLE[m.group("side").lower()] == "clinician" and find_partner(doc) is not None:
+            rel = doc.parent.relative_to(folder)
+            name = m.group("base") if rel == Path(".") else f"{rel.as_posix()}/{m.group('base')}"
+            out.append((name, doc))
     return out
 
 
@@ -142,16 +148,28 @@ def clip_to_voice(t: Transcript, voices: tuple[str, str]) -> int:
 # --------------------------------------------------------------------------- pipeline
 
 def _pipeline_fingerprint() -> str:
-    """Hash of the code that makes transcripts (everything in analyzer/ but the turn-taking and
-    tagging stages), so a cached transcript is reused only with the same audio and code."""
+    """Hash of the code that makes transcripts: every ``analyzer`` module that ``load_input``
+    imports (decoding, ASR, channels/diarization, roles, importers), but not the analysis stages
+    or modules the pipeline does not load (report, storage, CLI), which other work changes
+    without changing a transcript. A cached transcript is reused only with the same audio and
+    this code."""
     import hashlib
+    import importlib
 
-    h = hashlib.sha256()
-    for f in sorted((ROOT / "analyzer").rglob("*.py")):
-        rel = f.relative_to(ROOT / "analyzer").as_posix()
-        if rel.startswith(("turntaking", "tagging")):
+    for mod in ("pipeline", "audio", "asr", "speakers", "diarize", "roles", "importers", "model"):
+        try:
+            importlib.import_module(f"analyzer.{mod}")
+        except ImportError:
+            pass
+    files = set()
+    for name, mod in list(sys.modules.items()):
+        f = getattr(mod, "__file__", None)
+        if not name.startswith("analyzer.") or not f or name.startswith(("analyzer.turntaking", "analyzer.tagging")):
             continue
-        h.update(rel.encode() + b"\0" + f.read_bytes())
+        files.add(Path(f).resolve())
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(f.relative_to(ROOT).as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
 
 
@@ -405,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import synth
 
         for mode in modes:
-            path = audio_dir / f"{name}_{mode}.wav"
+            path = audio_dir / f"{name.replace('/', '__')}_{mode}.wav"
             synth.write_audio(path, stereo if mode == "stereo" else mono, SR)
             t1 = time.perf_counter()
             try:

@@ -15,6 +15,13 @@ def test_find_pairs_takes_any_folder(tmp_path):
         shutil.copy(FIXTURES / f"day1_consultation01_{side}.TextGrid", tmp_path / f"visit_A_{side}.TextGrid")
     shutil.copy(FIXTURES / "day1_consultation01_doctor.TextGrid", tmp_path / "lonely_doctor.TextGrid")
     assert [n for n, _ in find_pairs(tmp_path)] == ["visit_A"]  # a doctor file without a partner is skipped
+    # "clinician" naming, other separators and subfolders are found too.
+    (tmp_path / "site2").mkdir()
+    shutil.copy(FIXTURES / "day1_consultation01_doctor.TextGrid", tmp_path / "site2" / "v7-Clinician.TextGrid")
+    shutil.copy(FIXTURES / "day1_consultation01_patient.TextGrid", tmp_path / "site2" / "v7-Patient.TextGrid")
+    pairs = find_pairs(tmp_path)
+    assert [n for n, _ in pairs] == ["site2/v7", "visit_A"]
+    assert reference(pairs[0][1], minutes=0.5).utterances
 
 
 def test_reference_drops_markers_and_crops():
