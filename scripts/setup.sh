@@ -9,8 +9,12 @@ DEV=0; [ "${1:-}" = "--dev" ] && DEV=1
 # System packages: espeak-ng + sox voice the synthetic visits (sample regeneration, benchmarks,
 # tests); ffmpeg is only a convenience for users (PyAV bundles its own FFmpeg libraries).
 # poppler-utils (pdftoppm, pdftotext): the tests render and read the report PDF (--dev only).
+# wamerican: the English word list the redaction's name recognizer checks names against.
+# postgresql (--dev): the store's tests also run against a real, throw-away PostgreSQL server.
 need=()
 for cmd in espeak-ng sox ffmpeg; do command -v "$cmd" >/dev/null || need+=("$cmd"); done
+[ -f /usr/share/dict/american-english ] || need+=(wamerican)
+if [ $DEV = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need+=(postgresql); fi
 [ $DEV = 1 ] && { command -v pdftoppm >/dev/null || need+=(poppler-utils); }
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -1,0 +1,84 @@
+"""Engines for SQLite (default, a file in the data folder) and PostgreSQL, and Alembic upgrades.
+
+SQLite runs in WAL mode with a busy timeout and every transaction taken with BEGIN IMMEDIATE, so
+two processes writing at once wait for each other instead of failing; foreign keys are enforced
+(ON DELETE CASCADE). PostgreSQL URLs use the psycopg 3 driver.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_S = 60
+_PG_MIGRATION_LOCK = 0x5649_5349  # pg_advisory_xact_lock key: one migrator at a time
+
+
+def normalise_url(url: str) -> str:
+    """'postgres://…' and 'postgresql://…' -> the psycopg 3 driver; anything else as given."""
+    u = make_url(url)
+    if u.drivername in ("postgres", "postgresql"):
+        u = u.set(drivername="postgresql+psycopg")
+    return u.render_as_string(hide_password=False)
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{(Path(data_dir) / 'visits.db').resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+        _sqlite_setup(engine)
+        return engine
+    if not url.startswith("postgresql"):
+        raise ValueError(f"unsupported database URL {make_url(url).render_as_string()}: use sqlite:/// or postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL")  # a committed state change survives power loss
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # IMMEDIATE: take the write lock up front (waiting up to the busy timeout), so a
+        # read-then-write transaction never fails half-way with "database is locked".
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config():
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` in one transaction (idempotent; safe with concurrent opens)."""
+    from alembic import command
+
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
