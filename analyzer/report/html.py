@@ -74,9 +74,7 @@ def _transcript(analysis: dict) -> str:
     for i, u in enumerate(F.utterances(analysis)):
         role = u.get("role") or "other"
         name = role.capitalize()
-        label = (speakers.get(u.get("speaker")) or {}).get("label")
-        if label:
-            name += f" ({label})"
+        label = (speakers.get(u.get("speaker")) or {}).get("label") or u.get("speaker") or ""
         seen, chips = set(), []
         for t in F.tags_of(u):
             if t["label"] in seen:
@@ -85,12 +83,13 @@ def _transcript(analysis: dict) -> str:
             chips.append(f'<span class="tag" style="background:{TAG_COLOURS.get(t["label"], "#777")}" '
                          f'title="{escape(t.get("why", ""))} (score {t.get("score", 0):.2f})">{escape(t["label"])}</span>')
         out.append(f'<div class="utt {escape(role)}" id="u{i}"><span class="t">{clock(u.get("start")) or f"#{i}"}</span>'
-                   f'<span class="who">{escape(name)}</span> {escape(u.get("text", ""))} {"".join(chips)}</div>')
+                   f'<span class="who" title="{escape(str(label))}">{escape(name)}</span> {escape(u.get("text", ""))} {"".join(chips)}</div>')
     return "".join(out)
 
 
 def render_html(analysis: dict, report: Report, title: str = "Visit feedback report") -> str:
     fig = timeline_figure(analysis, report)
+    fig.update_layout(clickmode="event")  # a click jumps; selecting would grey out the rest of the page's plot
     plot = fig.to_html(full_html=False, include_plotlyjs=True, div_id="timeline",
                        config={"displaylogo": False, "responsive": True,
                                "toImageButtonOptions": {"format": "png", "filename": "timeline"}})
