@@ -11,6 +11,7 @@ API
 ``synthesize(text, voice, sr=16000) -> np.ndarray``   float32 mono in [-1, 1], edge silence trimmed
 ``fit_to_interval(audio, seconds, sr)``  pitch-preserving time stretch (sox tempo) to fill ``seconds``
 ``render_timeline(utts, voices, sr=16000, stretch=True) -> dict[speaker, track]``
+``voiced_spans(track, sr, start, end)``  where a clean one-voice track is audible (pauses found)
 ``write_audio(path, tracks, sr)``  wav / flac / ogg (opus; vorbis with ``codec="vorbis"``) / opus / mp3
 ``read_audio(path, sr=None) -> (np.ndarray [channels, samples], sr)`` via PyAV
 
@@ -35,7 +36,7 @@ import numpy as np
 
 __all__ = [
     "Voice", "VOICES", "voice_names", "synthesize", "fit_to_interval", "render_timeline",
-    "write_audio", "read_audio", "trim_silence", "resample", "cache_dir",
+    "write_audio", "read_audio", "trim_silence", "resample", "cache_dir", "voiced_spans",
 ]
 
 _CACHE_VERSION = 3  # bump when the synthesis pipeline changes in a way that alters audio
@@ -366,6 +367,32 @@ def fit_to_interval(audio: np.ndarray, seconds: float, sr: int, min_ratio: float
             out[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
         return out
     return np.concatenate([audio, np.zeros(target - len(audio), np.float32)])
+
+
+def voiced_spans(track: np.ndarray, sr: int, start: float, end: float, threshold_db: float = -40.0,
+                 min_pause: float = 0.2) -> list[tuple[float, float]]:
+    """Where a clean one-speaker ``track`` is audible between ``start`` and ``end`` (s): 10 ms
+    frames louder than ``threshold_db`` below the loudest frame there, joined across pauses
+    shorter than ``min_pause``. Returns [(start_s, end_s)] (empty when all is silent)."""
+    hop = max(1, int(0.01 * sr))
+    a = max(0, int(round(start * sr)))
+    b = min(len(track), int(round(end * sr)))
+    n = (b - a) // hop
+    if n <= 0:
+        return []
+    frames = np.asarray(track[a: a + n * hop], np.float64).reshape(n, hop)
+    rms = np.sqrt(np.mean(frames ** 2, axis=1) + 1e-12)
+    peak = float(rms.max())
+    if peak <= 1e-6:
+        return []
+    loud = rms > peak * 10 ** (threshold_db / 20)
+    spans: list[list[int]] = []
+    for i in np.nonzero(loud)[0]:
+        if spans and i - spans[-1][1] < min_pause / 0.01:
+            spans[-1][1] = i + 1
+        else:
+            spans.append([int(i), int(i) + 1])
+    return [((a + s * hop) / sr, (a + e * hop) / sr) for s, e in spans]
 
 
 def render_timeline(utts: Iterable[Sequence], voices: dict[str, str], sr: int = 16000,

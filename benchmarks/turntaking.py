@@ -42,7 +42,6 @@ import re
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -51,11 +50,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analyzer.model import Transcript, Utterance  # noqa: E402
+from analyzer.model import Transcript, Utterance, Word  # noqa: E402
 from analyzer.turntaking import analyze_turns  # noqa: E402
+from benchmarks.turntaking_score import (  # noqa: E402,F401  (match, prf: used by tests)
+    TOLERANCE, Row, _f, match, print_rows, prf, score, summarize,
+)
 
 SR = 16000
-TOLERANCE = 1.0  # s, onset match window
 # (doctor, patient) voices, rotated over consultations: clearly different voices.
 VOICE_PAIRS = [("joe", "joe_high"), ("espeak_m", "espeak_f"), ("joe", "espeak_f"), ("espeak_m", "joe_high")]
 MODES = ("stereo", "mono")
@@ -145,6 +146,92 @@ def clip_to_voice(t: Transcript, voices: tuple[str, str]) -> int:
     return n
 
 
+_PHRASE_END = re.compile(r"[,.;:?!…]['\")\]]*$")
+
+
+def _phrases(toks: list[str]) -> list[list[str]]:
+    """Tokens grouped into phrases ending at punctuation (where a voice may pause)."""
+    out: list[list[str]] = [[]]
+    for x in toks:
+        out[-1].append(x)
+        if _PHRASE_END.search(x):
+            out.append([])
+    return [p for p in out if p]
+
+
+def _align_phrases(chars: list[float], durs: list[float]) -> list[int] | None:
+    """Assign consecutive phrases (character counts) to consecutive voiced stretches (seconds),
+    each stretch at least one phrase, so the speaking rate is as even as possible: returns, for
+    each stretch, the index of its first phrase; None when there are more stretches than
+    phrases."""
+    P, K = len(chars), len(durs)
+    if K > P:
+        return None
+    rate = sum(chars) / sum(durs)
+    cum = np.concatenate([[0.0], np.cumsum(chars)])
+    INF = float("inf")
+    best = np.full((K + 1, P + 1), INF)
+    back = np.zeros((K + 1, P + 1), int)
+    best[0, 0] = 0.0
+    for k in range(1, K + 1):
+        for j in range(k, P - (K - k) + 1):  # stretches 1..k hold phrases 0..j-1
+            for i in range(k - 1, j):
+                if best[k - 1, i] == INF:
+                    continue
+                c = best[k - 1, i] + durs[k - 1] * np.log((cum[j] - cum[i]) / durs[k - 1] / rate) ** 2
+                if c < best[k, j]:
+                    best[k, j], back[k, j] = c, i
+    firsts, j = [], P
+    for k in range(K, 0, -1):
+        j = back[k, j]
+        firsts.append(j)
+    return firsts[::-1]
+
+
+def place_words_on_voice(t: Transcript, stereo: np.ndarray) -> int:
+    """Give each reference utterance word times that follow its rendered voice. Inside the
+    annotated interval, the stretches where the speaker's clean track is audible are found
+    (pauses of 0.2 s or more); the utterance's phrases (split at punctuation, where voices
+    pause) are given to the stretches in order, keeping the speaking rate as even as possible,
+    and each stretch's words are spread over it by characters (as the stage spreads words over
+    an interval). So pauses the voice makes (at full stops, where a marker such as <UNIN/> was
+    dropped, the silence after a voice that could not fill its interval) are pauses in the
+    reference too. The utterance ends where the voice stops; a silent one is dropped. Returns
+    how many utterances have a pause inside."""
+    from benchmarks import synth
+
+    keep, paused = [], 0
+    for u in t.utterances:
+        track = stereo[0] if u.role == "clinician" else stereo[1]
+        spans = synth.voiced_spans(track, SR, u.start, u.end)
+        toks: list[str] = []
+        for x in u.text.split():  # punctuation on its own (a dropped marker's ". .") joins its word
+            if toks and not re.search(r"[A-Za-z0-9]", x):
+                toks[-1] += " " + x
+            else:
+                toks.append(x)
+        if not spans or not toks:
+            continue
+        phrases = _phrases(toks)
+        firsts = _align_phrases([sum(len(x) + 1 for x in p) for p in phrases], [e - s for s, e in spans])
+        if firsts is None:  # more pauses than phrases: one stretch, words by characters
+            groups, spans = [toks], [(spans[0][0], spans[-1][1])]
+        else:
+            bounds = firsts + [len(phrases)]
+            groups = [[x for p in phrases[bounds[k]:bounds[k + 1]] for x in p] for k in range(len(spans))]
+        paused += len(spans) > 1
+        words = []
+        for (s0, s1), group in zip(spans, groups):
+            w = np.array([len(x) + 1 for x in group], float)
+            pos = s0 + np.concatenate([[0.0], np.cumsum(w)]) / w.sum() * (s1 - s0)
+            words += [Word(x, round(pos[i], 3), round(pos[i + 1], 3)) for i, x in enumerate(group)]
+        u.words = words
+        u.end = max(w.end for w in words)
+        keep.append(u)
+    t.utterances = keep
+    return paused
+
+
 # --------------------------------------------------------------------------- pipeline
 
 def _pipeline_fingerprint() -> str:
@@ -202,151 +289,6 @@ def run_pipeline(path: Path, model: str, all_stages: bool, cache: Path | None = 
     return t
 
 
-# --------------------------------------------------------------------------- scoring
-
-def match(ref: list[dict], hyp: list[dict], tol: float = TOLERANCE) -> list[tuple[dict, dict]]:
-    """One-to-one matches, same ``by`` within ``tol`` s, closest pairs first."""
-    pairs = sorted(((abs(r["at"] - h["at"]), i, j) for i, r in enumerate(ref) for j, h in enumerate(hyp)
-                    if r["by"] == h["by"] and abs(r["at"] - h["at"]) <= tol + 1e-9))
-    used_r, used_h, out = set(), set(), []
-    for _, i, j in pairs:
-        if i not in used_r and j not in used_h:
-            used_r.add(i)
-            used_h.add(j)
-            out.append((ref[i], hyp[j]))
-    return out
-
-
-def prf(tp: int, nref: int, nhyp: int) -> tuple[float | None, float | None, float | None]:
-    p = tp / nhyp if nhyp else None
-    r = tp / nref if nref else None
-    f = 2 * tp / (nref + nhyp) if (nref + nhyp) else None
-    return p, r, f
-
-
-def first_int_of_patient(events: list[dict]) -> float | None:
-    return next((e["at"] for e in events if e["type"] == "interruption" and e["of"] == "patient"), None)
-
-
-@dataclass
-class Row:
-    name: str
-    mode: str
-    minutes: float
-    voices: str
-    roles_ok: bool
-    ref_int: int
-    hyp_int: int
-    tp_int: int
-    ref_bc: int
-    hyp_bc: int
-    tp_bc: int
-    ref_share: float | None
-    hyp_share: float | None
-    ref_first: float | None
-    hyp_first: float | None
-    seconds: float
-    misses: list = field(default_factory=list)
-    false_alarms: list = field(default_factory=list)
-    evidence: dict = field(default_factory=dict)
-
-
-def score(name: str, mode: str, minutes: float, voices: str, ref_t: Transcript, ref_ev: list[dict],
-          ref_m: dict, hyp_t: Transcript, seconds: float) -> Row:
-    hyp_ev, hyp_m = hyp_t.extra["events"], hyp_t.extra["metrics"]
-    ri = [e for e in ref_ev if e["type"] == "interruption"]
-    hi = [e for e in hyp_ev if e["type"] == "interruption"]
-    rb = [e for e in ref_ev if e["type"] == "backchannel"]
-    hb = [e for e in hyp_ev if e["type"] == "backchannel"]
-    mi = match(ri, hi)
-    mb = match(rb, hb)
-    roles = sorted(sp.role for sp in hyp_t.speakers.values())
-    # Roles are right when the clinician's voice (channel 0 / most of the doctor's words) is the clinician.
-    roles_ok = _roles_ok(ref_t, hyp_t)
-    matched_r = {id(r) for r, _ in mi}
-    matched_h = {id(h) for _, h in mi}
-    ev = {}
-    for e in hi:
-        ev[e.get("evidence", "?")] = ev.get(e.get("evidence", "?"), 0) + 1
-    return Row(
-        name, mode, minutes, voices, roles_ok and "clinician" in roles and "patient" in roles,
-        len(ri), len(hi), len(mi), len(rb), len(hb), len(mb),
-        (ref_m.get("talk_share") or {}).get("patient"), (hyp_m.get("talk_share") or {}).get("patient"),
-        first_int_of_patient(ref_ev), first_int_of_patient(hyp_ev), seconds,
-        misses=[_brief(e) for e in ri if id(e) not in matched_r],
-        false_alarms=[_brief(e) for e in hi if id(e) not in matched_h],
-        evidence=ev,
-    )
-
-
-def _brief(e: dict) -> dict:
-    return {k: e.get(k) for k in ("at", "by", "of", "of_remaining_s", "of_remaining_words", "evidence", "text")}
-
-
-def _roles_ok(ref_t: Transcript, hyp_t: Transcript) -> bool:
-    """Compare the hypothesis role of each reference speaker's speech time by time overlap."""
-    ok, total = 0.0, 0.0
-    hyp = [(u.start, u.end, u.role) for u in hyp_t.utterances if u.start is not None]
-    for u in ref_t.utterances:
-        for s, e, role in hyp:
-            ov = min(u.end, e) - max(u.start, s)
-            if ov > 0:
-                total += ov
-                ok += ov * (role == u.role)
-    return total > 0 and ok / total >= 0.5
-
-
-def summarize(rows: list[Row]) -> dict:
-    ti, ri, hi = sum(r.tp_int for r in rows), sum(r.ref_int for r in rows), sum(r.hyp_int for r in rows)
-    tb, rb, hb = sum(r.tp_bc for r in rows), sum(r.ref_bc for r in rows), sum(r.hyp_bc for r in rows)
-    p, r_, f = prf(ti, ri, hi)
-    bp, br, bf = prf(tb, rb, hb)
-    share_err = [abs(r.hyp_share - r.ref_share) * 100 for r in rows if r.ref_share is not None and r.hyp_share is not None]
-    first_err = [abs(r.hyp_first - r.ref_first) for r in rows if r.ref_first is not None and r.hyp_first is not None]
-    first_missing = sum(1 for r in rows if (r.ref_first is None) != (r.hyp_first is None))
-    return {
-        "files": len(rows), "audio_minutes": sum(r.minutes for r in rows),
-        "interruptions": {"ref": ri, "hyp": hi, "tp": ti, "precision": p, "recall": r_, "f1": f},
-        "backchannels": {"ref": rb, "hyp": hb, "tp": tb, "precision": bp, "recall": br, "f1": bf},
-        "talk_share_error_pp": {"mean": float(np.mean(share_err)) if share_err else None,
-                                "max": float(np.max(share_err)) if share_err else None},
-        "first_interruption_error_s": {"mean": float(np.mean(first_err)) if first_err else None,
-                                       "median": float(np.median(first_err)) if first_err else None,
-                                       "n": len(first_err), "one_side_missing": first_missing},
-        "roles_ok": sum(r.roles_ok for r in rows),
-        "seconds": sum(r.seconds for r in rows),
-    }
-
-
-def _f(x, fmt="{:.2f}", none="-"):
-    return none if x is None else fmt.format(x)
-
-
-def print_rows(mode: str, rows: list[Row], s: dict, verbose: bool) -> None:
-    print(f"\n== {mode}")
-    print(f"{'consultation':22s} {'min':>4s} {'voices':17s} {'roles':5s} {'int ref/hyp/tp':>14s} "
-          f"{'bc ref/hyp/tp':>13s} {'share ref/hyp':>13s} {'1st int ref/hyp':>15s} {'s':>5s}")
-    for r in rows:
-        print(f"{r.name[:22]:22s} {r.minutes:4.1f} {r.voices:17s} {'ok' if r.roles_ok else 'WRONG':5s} "
-              f"{r.ref_int:4d}/{r.hyp_int:3d}/{r.tp_int:3d}   {r.ref_bc:4d}/{r.hyp_bc:3d}/{r.tp_bc:3d} "
-              f"  {_f(r.ref_share, '{:.3f}')}/{_f(r.hyp_share, '{:.3f}')} "
-              f"{_f(r.ref_first, '{:7.1f}'):>7s}/{_f(r.hyp_first, '{:.1f}'):<7s} {r.seconds:5.0f}")
-        if verbose:
-            for e in r.misses:
-                print(f"      miss   {e}")
-            for e in r.false_alarms:
-                print(f"      extra  {e}")
-    i, b = s["interruptions"], s["backchannels"]
-    print(f"{mode}: interruptions P {_f(i['precision'])} R {_f(i['recall'])} F1 {_f(i['f1'])} "
-          f"(ref {i['ref']}, hyp {i['hyp']}, matched {i['tp']}) | backchannels P {_f(b['precision'])} "
-          f"R {_f(b['recall'])} F1 {_f(b['f1'])} (ref {b['ref']}, hyp {b['hyp']}) | talk-share error "
-          f"mean {_f(s['talk_share_error_pp']['mean'], '{:.1f}')} pp, max {_f(s['talk_share_error_pp']['max'], '{:.1f}')} pp"
-          f" | first interruption of the patient: error median {_f(s['first_interruption_error_s']['median'], '{:.1f}')} s"
-          f", mean {_f(s['first_interruption_error_s']['mean'], '{:.1f}')} s over {s['first_interruption_error_s']['n']}, "
-          f"found on one side only {s['first_interruption_error_s']['one_side_missing']} | roles right "
-          f"{s['roles_ok']}/{s['files']} | {s['audio_minutes']:.1f} min audio in {s['seconds']:.0f} s")
-
-
 # --------------------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None) -> int:
@@ -361,6 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", default=",".join(MODES), help="stereo,mono (default both)")
     ap.add_argument("--all-stages", action="store_true", help="run every registered stage (pipeline.analyze)")
     ap.add_argument("--reference-only", action="store_true", help="only the ground truth from the timings")
+    ap.add_argument("--reference", choices=("voiced", "interval"), default="voiced",
+                    help="where the reference's words lie inside an annotated interval: 'voiced' (default) "
+                         "spread over the stretches where the rendered voice is audible; 'interval' spread "
+                         "evenly over the whole interval (ended where the voice stops); without audio "
+                         "(--reference-only) always 'interval'")
     ap.add_argument("--keep-audio", type=Path, default=None, help="write the synthetic audio here")
     ap.add_argument("--json", type=Path, default=None, help="save every figure and event here")
     ap.add_argument("--cache", type=Path, default=None,
@@ -388,9 +335,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"turn-taking benchmark: {len(pairs)} consultation(s) from {args.data}"
           + (f", first {args.minutes:g} min each" if args.minutes else "")
-          + f", model {args.model}, modes {','.join(modes)}; match = same 'by' within +-{TOLERANCE} s", flush=True)
+          + f", model {args.model}, modes {','.join(modes)}; match = same 'by' within +-{TOLERANCE} s; reference "
+          + ("words spread over each interval" if args.reference_only or args.reference == "interval"
+             else "words placed where the rendered voice is audible"), flush=True)
 
     out: dict = {"data": str(args.data), "model": args.model, "minutes": args.minutes, "tolerance_s": TOLERANCE,
+                 "reference_words": "interval" if args.reference_only else args.reference,
                  "reference": {}, "modes": {m: {"rows": [], "summary": None} for m in modes}}
     rows: dict[str, list[Row]] = {m: [] for m in modes}
     tmp = tempfile.TemporaryDirectory(prefix="turntaking-bench-")
@@ -403,7 +353,18 @@ def main(argv: list[str] | None = None) -> int:
             continue
         voices = VOICE_PAIRS[k % len(VOICE_PAIRS)]
         human_t = copy.deepcopy(ref_t)  # the audio is voiced at the human times
-        clipped = 0 if args.reference_only else clip_to_voice(ref_t, voices)
+        stereo = mono = None
+        synth_s, placed = 0.0, ""
+        if not args.reference_only:
+            t0 = time.perf_counter()
+            stereo, mono = render(human_t, voices, seed=k)
+            synth_s = time.perf_counter() - t0
+            if args.reference == "voiced":
+                n = place_words_on_voice(ref_t, stereo)
+                placed = f"{n} of {len(ref_t.utterances)} reference utterances have a pause inside"
+            else:
+                n = clip_to_voice(ref_t, voices)
+                placed = f"{n} of {len(ref_t.utterances)} reference utterances end where the voice stops"
         ref_ev, ref_m = analyze_turns(ref_t)
         minutes = max(u.end for u in ref_t.utterances) / 60
         counts = {}
@@ -417,9 +378,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"overlaps {counts.get('overlap', 0):3d}, patient share {ref_m['talk_share'].get('patient')}, "
                   f"opening interrupted {bool(counts.get('opening_interrupted'))}")
             continue
-        t0 = time.perf_counter()
-        stereo, mono = render(human_t, voices, seed=k)
-        synth_s = time.perf_counter() - t0
         from benchmarks import synth
 
         for mode in modes:
@@ -436,12 +394,11 @@ def main(argv: list[str] | None = None) -> int:
             rows[mode].append(row)
             out["modes"][mode]["rows"].append({**row.__dict__, "hyp_events": hyp_t.extra["events"],
                                                "hyp_metrics": hyp_t.extra["metrics"],
-                                               "clipped_utterances": clipped})
+                                               "reference_words": args.reference})
             print(f"  {name} {mode}: int ref {row.ref_int} hyp {row.hyp_int} matched {row.tp_int}, "
                   f"bc {row.ref_bc}/{row.hyp_bc}/{row.tp_bc}, share {_f(row.ref_share, '{:.3f}')}/"
                   f"{_f(row.hyp_share, '{:.3f}')}, roles {'ok' if row.roles_ok else 'WRONG'} "
-                  f"({minutes:.1f} min audio: synth {synth_s:.0f} s, pipeline {dt:.0f} s; "
-                  f"{clipped} of {len(ref_t.utterances)} reference utterances end where the voice stops)",
+                  f"({minutes:.1f} min audio: synth {synth_s:.0f} s, pipeline {dt:.0f} s; {placed})",
                   file=sys.stderr, flush=True)
     if args.reference_only:
         tot = sum(out["reference"][n]["counts"].get("interruption", 0) for n in out["reference"])
