@@ -5,7 +5,11 @@ import shutil
 
 from conftest import ROOT
 
-from benchmarks.turntaking import find_pairs, match, prf, reference
+import numpy as np
+
+from analyzer.model import Speaker, Transcript, Utterance
+from benchmarks.synth import voiced_spans
+from benchmarks.turntaking import SR, find_pairs, match, place_words_on_voice, prf, reference
 
 FIXTURES = ROOT / "tests" / "fixtures" / "transcripts"
 
@@ -40,3 +44,26 @@ def test_match_is_one_to_one_same_by_within_a_second():
     p, r, f = prf(len(pairs), len(ref), len(hyp))
     assert (p, round(r, 3), round(f, 3)) == (0.5, 0.667, 0.571)
     assert prf(0, 0, 0) == (None, None, None)
+
+
+def _tone(track: np.ndarray, a: float, b: float) -> None:
+    n = np.arange(int(a * SR), int(b * SR))
+    track[n] = 0.3 * np.sin(2 * np.pi * 220 * n / SR)
+
+
+def test_reference_words_follow_the_rendered_voice():
+    # Doctor's track: voiced 1.0-1.8 and 2.3-3.0 inside the interval 1.0-3.5 (the voice stops
+    # at 3.0); the patient's interval 4-5 is silent.
+    stereo = np.zeros((2, 6 * SR), np.float32)
+    _tone(stereo[0], 1.0, 1.8)
+    _tone(stereo[0], 2.3, 3.0)
+    assert [(round(a, 2), round(b, 2)) for a, b in voiced_spans(stereo[0], SR, 1.0, 3.5)] == [(1.0, 1.8), (2.3, 3.0)]
+    assert voiced_spans(stereo[1], SR, 4.0, 5.0) == []
+    t = Transcript(utterances=[Utterance("D", "Hello there. How are you?", 1.0, 3.5, role="clinician"),
+                               Utterance("P", "Fine.", 4.0, 5.0, role="patient")],
+                   speakers={"D": Speaker("D", "clinician"), "P": Speaker("P", "patient")})
+    assert place_words_on_voice(t, stereo) == 1
+    [u] = t.utterances  # the silent one is dropped
+    w = {x.text: (x.start, x.end) for x in u.words}
+    assert w["Hello"][0] == 1.0 and w["there."][1] == 1.8  # first phrase in the first stretch
+    assert w["How"][0] == 2.3 and w["you?"][1] == 3.0 and u.end == 3.0
