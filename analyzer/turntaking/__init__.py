@@ -10,19 +10,24 @@ Speech is handled as *tokens* (words with times): the ASR word times when the in
 otherwise each utterance's words spread over its interval in proportion to their length in
 characters (i.e. at an even speaking rate). Per speaker, tokens form
 
-- *segments*: speech with no pause longer than ``SEGMENT_GAP`` (0.75 s); the start of a
-  segment is an *onset*, the moment a speaker starts talking;
+- *segments*: speech with no pause longer than ``SEGMENT_GAP`` (0.75 s), and a new segment
+  wherever a new utterance begins after a pause longer than ``ACTIVE_GAP`` (0.5 s: an
+  annotator, or the pipeline, marked a new utterance and the speaker was silent before it;
+  inside a human-timed interval the pauses are unknown); the start of a segment is an
+  *onset*, the moment a speaker starts talking;
 - *runs*: speech with no pause longer than ``RUN_GAP`` (1.0 s, as the pipeline's utterances).
 
 At each onset of speaker B, if another speaker A is talking (inside one of A's segments):
 
-- what A still has to say is A's run from the onset up to A's first pause longer than
-  SEGMENT_GAP, or of ``YIELD_PAUSE`` (0.3 s) once B's segment has ended (what A says after
-  that answers B), giving ``of_remaining_s`` and ``of_remaining_words`` (words whose middle
+- what A still has to say is A's run from the onset up to the end of A's segment (a pause
+  longer than SEGMENT_GAP or a new utterance after a pause), or to A's first pause of
+  ``YIELD_PAUSE`` (0.3 s) once B's segment has ended (what A says after that answers B), giving ``of_remaining_s`` and ``of_remaining_words`` (words whose middle
   is after the onset);
 - A is talking at the onset if it falls inside one of A's segments but not inside a pause of
   A's longer than ``ACTIVE_GAP`` (0.5 s);
-- what B says is B's run from the onset, as far as it goes while A is still talking;
+- what B says is B's segment from the onset (B's utterance there), as far as it goes while
+  A is still talking: "OK. [0.8 s] OK. [0.8 s] Do you remember ..." under A's speech is two
+  backchannels and then, if A still has 1 s and 4 words to come, an interruption;
 - ``backchannel``: that is at most 3 words, all acknowledgements or minimal responses
   ("mm-hmm", "yeah", "okay", "right", "perfect", "I see", "yes", "no", ASR spellings of hums
   such as "Emem"), and B does not go straight on (no more words within ``ACK_PAUSE``, 0.7 s);
@@ -37,8 +42,8 @@ At each onset of speaker B, if another speaker A is talking (inside one of A's s
   window is 1.0 s plus ~1.5 s to finish the word or phrase in flight (the scripted sample
   interruptions, where the patient stops 1.1-2.1 s after being cut into, are successes).
   One interruption per run of B and run of A.
-- B resuming after a pause inside its run is a new onset only if A did not come in while B
-  still had a second to go (otherwise B resuming continues that overlap).
+- B resuming after a pause inside its run is a new onset unless A came in during B's previous
+  segment while B still had a second to go (then B resuming continues that overlap).
 
 ``opening_interrupted``: the clinician's opening question is the first clinician question that
 invites the patient's story ("how can I help", "what brings you", "what's going on", ...), or
@@ -51,17 +56,23 @@ with ``delay`` = seconds from the start of the opening statement.
 
 Mono (diarized) audio: there is one word stream; where two people talk at once, Whisper keeps
 one voice and the other's words are dropped or given to the wrong speaker, so most overlaps
-leave no trace in the transcript (benchmarks/turntaking.py: on synthetic PriMock57 visits
-almost no reference interruption shows up as a speaker change, and those that do look like
-ordinary turn changes, 0.4-0.9 s apart). With ``source.speaker_mode == "mix"`` a speaker
-change within ``CUT_OFF_GAP`` (0.25 s) of the other's last word, after 4+ words ending
-mid-clause (no sentence-final punctuation, a dash or ellipsis, or a word a sentence cannot end
-on such as "and", "the"), is listed as an ``overlap`` with ``reason: "possible_cut_off"``,
-``evidence: "cut_off"``, ``confidence: "low"``. It is NOT counted as an interruption: on the
-benchmark (22 synthetic PriMock57 mixes, 4 min each) 2 of 77 such changes matched one of the
-38 reference interruptions; the rest are diarization boundaries placed a word early or late. ``metrics.caveats`` says that the counts are a lower
-bound for such recordings. Interruptions seen as overlapping words carry ``evidence:
-"overlap"``, ``confidence: "high"``.
+leave no trace in the transcript. With ``source.speaker_mode == "mix"`` a speaker change
+within ``CUT_OFF_GAP`` (0.25 s) of the other's last word, after 4+ words ending mid-clause (no
+sentence-final punctuation, a dash or ellipsis, or a word a sentence cannot end on such as
+"and", "the"), is listed as an ``overlap`` with ``reason: "possible_cut_off"``, ``evidence:
+"cut_off"``, ``confidence: "low"``. It is NOT counted as an interruption, and no other mono
+signal is either, because none separates interruptions from ordinary turn changes well enough
+to report them to a clinician. Measured on the tuning part of the benchmark (synthetic
+PriMock57 day1 mixes, 4 min each; reference interruptions from the human timings): the cut-off
+rule matched 0 of 12 reference interruptions with 26 candidates; only half of the reference
+interruptions have a transcript speaker change within 2.5 s at all; at speaker changes, the gap,
+Whisper's word probability and the diarizer's two-speaker evidence (how much better a window's
+voice embedding fits a blend of the two speakers' centroids than either one) each separate
+interruptions from other changes with ROC AUC 0.57-0.74; regions where that blend evidence is
+high (0.3-1.5 s long) gave interruption F1 0.05-0.26; a two-voice pitch salience gave AUC
+0.50-0.63 for overlapped frames. ``metrics.caveats`` says that the counts are a lower bound for
+such recordings. Interruptions seen as overlapping words carry ``evidence: "overlap"``,
+``confidence: "high"``.
 
 Metrics: see ``turn_metrics``. Without times (plain text) the metrics that need none (words,
 word share, turns, longest monologue in words, questions, agenda) are given and
