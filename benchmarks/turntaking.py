@@ -1,14 +1,22 @@
 """Turn-taking benchmark: events from human timings vs the full pipeline on synthetic audio.
 
-For every PriMock57-style pair ``X_doctor.TextGrid`` + ``X_patient.TextGrid`` in ``--data``:
+For every PriMock57-style pair ``X_doctor.TextGrid`` (or ``X_clinician``) + ``X_patient.TextGrid``
+in ``--data`` or its subfolders:
 
-1. Reference: the pair is read with the project's importer; markers such as [unintelligible]
-   are removed and intervals left without words dropped (they cannot be voiced); the
-   turn-taking stage (analyzer/turntaking.py) is run on these human timings. Its events and
-   metrics are the ground truth: the same definitions, on the annotators' clock. One
-   exception: where the synthetic voice cannot fill an interval (it is slowed to half speed at
-   most, then padded with silence: ~2 % of PriMock57 intervals, e.g. "Hello?" annotated as
-   2.6 s), the reference utterance ends where the voice stops, since the audio is silent after.
+1. Reference: the pair is read with the project's importer; markers such as <UNIN/> are
+   removed and intervals left without words dropped (they cannot be voiced). The human
+   timings give each utterance's interval; where its words lie inside it is not annotated, so
+   (default ``--reference voiced``) they are placed where the rendered voice (step 2) is
+   audible on that speaker's clean track: the voiced stretches inside the interval (pauses of
+   0.2 s or more) get the utterance's phrases (split at punctuation) in order, at as even a
+   speaking rate as possible, and each stretch's words are spread over it by characters. The
+   voice pauses at full stops and where a marker was dropped, and stops early where it cannot
+   fill a long interval (it is slowed to half speed at most); the reference pauses and stops
+   there too. ``--reference interval`` instead spreads the words evenly over the whole
+   interval (ending it where the voice stops), as the stage itself does for a transcript with
+   interval times only. The turn-taking stage (analyzer/turntaking/) is run on this
+   reference; its events and metrics are the ground truth: the same definitions, on the
+   annotators' clock.
 2. Audio: each utterance is voiced by a local TTS voice per speaker and stretched to its
    interval (benchmarks/synth.py ``render_timeline``), giving one track per speaker. Two
    recordings are made: ``stereo`` (doctor left, patient right: one speaker per channel) and
@@ -32,6 +40,7 @@ Examples
   python3 benchmarks/turntaking.py --data ../shared/data/primock57/transcripts          # all (~3 h)
   python3 benchmarks/turntaking.py --data DIR --reference-only    # ground-truth event counts only
   python3 benchmarks/turntaking.py --data DIR --limit 4 --cache /tmp/tt-cache   # rerun: ASR reused
+  python3 benchmarks/turntaking.py --data DIR --match day2,day3 --minutes 4 -v  # held-out part of PriMock57
 """
 from __future__ import annotations
 
