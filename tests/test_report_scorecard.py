@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from analyzer.report import build_report, fmt_value
+from analyzer.report import build_report, fmt_value, timeline_figure
 from analyzer.report import facts as F
 from analyzer.report.model import Figure, Report
 
@@ -239,3 +239,45 @@ def test_make_forces_na_for_none():
     f = Figure.make("k", "K", None, "percent", reference="r", rating="good", why="w")
     assert (f.display, f.rating) == ("n/a", "n/a")
     assert not math.isnan(Figure.make("k", "K", 0.0, "ratio", reference="r", rating="fair", why="w").value)
+
+
+def _damaged(draw_ops, base):
+    """``base`` with keys removed or set to None / wrong-but-plausible values, as ops say."""
+    import copy
+
+    a = copy.deepcopy(base)
+    for where, k, how in draw_ops:
+        us = a.get("utterances")
+        if where == "utt" and not (isinstance(us, list) and us):
+            continue
+        target = a.get("metrics") if where == "metrics" else (us[k % len(us)] if where == "utt" else a)
+        if not isinstance(target, dict) or not target:
+            continue
+        key = sorted(target)[k % len(target)]
+        if how == "drop":
+            target.pop(key)
+        elif how == "none":
+            target[key] = None
+        else:
+            target[key] = {} if not isinstance(target[key], dict) else {"value": None}
+    return a
+
+
+def test_damaged_analyses_never_crash():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    ops = st.lists(st.tuples(st.sampled_from(["metrics", "utt", "top"]), st.integers(0, 50),
+                             st.sampled_from(["drop", "none", "empty"])), max_size=6)
+
+    @settings(max_examples=150, deadline=None)
+    @given(ops)
+    def check(o):
+        a = _damaged(o, coded_visit())
+        r = build_report(a)  # n/a figures, never an exception
+        for f in r.scorecard:
+            assert f.display == fmt_value(f.value, f.unit)
+        json.dumps(r.to_json())
+        timeline_figure(a, r)
+
+    check()

@@ -16,21 +16,24 @@ def build_report(analysis: dict) -> Report:
     from .moments import build_moments
     from .scorecard import build_scorecard
 
+    analysis = F.normalize(analysis)
     us = F.utterances(analysis)
     src = analysis.get("source") or {}
     notes = []
     if us and not F.has_times(analysis):
         notes.append("The transcript has no times: talk share uses words, and interruptions, the opening "
                      "and monologue seconds cannot be measured.")
-    notes.extend((analysis.get("metrics") or {}).get("caveats") or [])
+    caveats = analysis["metrics"].get("caveats")
+    if isinstance(caveats, list):
+        notes.extend(str(c) for c in caveats if c)
     low = [s for s in analysis.get("speakers") or [] if s.get("role_source") == "auto"
-           and (s.get("role_confidence") or 1) < 0.7]
+           and (F.num(s.get("role_confidence")) or 1) < 0.7]
     if low:
         notes.append("Roles were assigned with low confidence (" + ", ".join(s["id"] for s in low)
                      + "); check them in the speaker review before trusting the figures.")
     if not F.behaviour_counts(analysis).tagged:
         notes.append("No behaviour tags: questions, reflections and empathy are not counted.")
-    summary = {"duration": src.get("duration") or (max((u.get("end") or 0) for u in us) if us and F.has_times(analysis) else None),
+    summary = {"duration": F.num(src.get("duration")) or (max((u.get("end") or 0) for u in us) if us and F.has_times(analysis) else None),
                "utterances": len(us), "file": src.get("file"), "kind": src.get("kind"),
                "speakers": [{"id": s.get("id"), "role": s.get("role"), "label": s.get("label")}
                             for s in analysis.get("speakers") or []]}

@@ -18,6 +18,49 @@ CUE_WINDOW_S = 15.0  # a reply to a cue must start within this many seconds of t
 CUE_MAX_REPLIES = 2  # ... and be among the clinician's next two utterances
 
 
+def num(x: Any) -> float | None:
+    """A finite number, else None (bools are not numbers here)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or x != x or x in (float("inf"), float("-inf")):
+        return None
+    return x
+
+
+def _tag(t: Any, n: int) -> dict | None:
+    if not isinstance(t, dict) or not isinstance(t.get("label"), str):
+        return None
+    span = t.get("span")
+    if not (isinstance(span, (list, tuple)) and len(span) == 2 and all(isinstance(v, int) for v in span)):
+        span = [0, n]
+    return {"label": t["label"], "score": num(t.get("score")) or 0.0, "why": str(t.get("why") or ""),
+            "span": [max(0, min(span[0], n)), max(0, min(span[1], n))]}
+
+
+def normalize(analysis: Any) -> dict:
+    """The analysis with every field the report reads in its expected type (a damaged or partial
+    analysis gives n/a figures, never a crash). Utterance indices are kept."""
+    a = dict(analysis) if isinstance(analysis, dict) else {}
+    us = []
+    for u in a.get("utterances") if isinstance(a.get("utterances"), list) else []:
+        u = dict(u) if isinstance(u, dict) else {}
+        u["text"] = u["text"] if isinstance(u.get("text"), str) else ""
+        u["role"] = u.get("role") if u.get("role") in ("clinician", "patient", "other") else "other"
+        start, end = num(u.get("start")), num(u.get("end"))
+        u["start"], u["end"] = (start, end) if start is not None and end is not None and end >= start else (None, None)
+        if "tags" in u:
+            u["tags"] = [t for t in (_tag(t, len(u["text"])) for t in (u["tags"] if isinstance(u["tags"], list) else [])) if t]
+        words = u.get("words")
+        u["words"] = [w for w in words if isinstance(w, dict) and isinstance(w.get("text"), str)
+                      and num(w.get("start")) is not None] if isinstance(words, list) else []
+        us.append(u)
+    a["utterances"] = us
+    a["events"] = [e for e in a.get("events") if isinstance(e, dict) and num(e.get("at")) is not None
+                   and isinstance(e.get("type"), str)] if isinstance(a.get("events"), list) else []
+    for k in ("metrics", "source"):
+        a[k] = a[k] if isinstance(a.get(k), dict) else {}
+    a["speakers"] = [s for s in a.get("speakers") if isinstance(s, dict)] if isinstance(a.get("speakers"), list) else []
+    return a
+
+
 def utterances(analysis: dict) -> list[dict]:
     return list(analysis.get("utterances") or [])
 

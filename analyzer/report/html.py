@@ -88,6 +88,7 @@ def _transcript(analysis: dict) -> str:
 
 
 def render_html(analysis: dict, report: Report, title: str = "Visit feedback report") -> str:
+    analysis = F.normalize(analysis)
     fig = timeline_figure(analysis, report)
     fig.update_layout(clickmode="event")  # a click jumps; selecting would grey out the rest of the page's plot
     plot = fig.to_html(full_html=False, include_plotlyjs=True, div_id="timeline",

@@ -133,16 +133,19 @@ def interruptions(a: dict) -> list[Moment]:
         if e["type"] == "opening_interrupted":
             complaint = S.main_complaint(patient_text) if patient_text else None
             about = f"the {complaint}" if complaint else "that"
+            delay = F.num(e.get("delay"))
+            if delay is None:
+                delay = e["at"] - us[j]["start"] if j is not None and us[j]["start"] is not None else 0.0
             sug = (f"Let the opening run to its end, then invite more: \u201cTell me more about {about}.\u201d "
                    f"Before moving on: \u201cWhat else would you like to cover today?\u201d "
-                   f"(The clinician cut in after {e.get('delay', 0):.1f} s, at \u201c{S.tail(patient_text)}\u201d.)")
+                   f"(The clinician cut in after {delay:.1f} s, at \u201c{S.tail(patient_text)}\u201d.)")
             out.append(_moment(a, "missed", "opening_interrupted", "The patient's opening was interrupted", idx,
                                f"Patient: \u201c{S.quote(patient_text, 24)}\u201d \u2014 Clinician: \u201c{us[i]['text']}\u201d",
                                sug, "Patients interrupted in the opening often never raise their other concerns; "
                                     "most finish in under a minute if left to talk.", main=i, at=e["at"]))
         elif e["type"] == "interruption" and others < MAX_OTHER_INTERRUPTIONS and e["at"] not in opening_at:
             others += 1
-            left = e.get("of_remaining_words")
+            left = F.num(e.get("of_remaining_words"))
             sug = (f"Wait for the end of the sentence{f' (about {left} more words)' if left else ''}, then reply to what was said"
                    + (f": \u201c{S.tail(patient_text, 10)}\u201d." if patient_text else "."))
             out.append(_moment(a, "missed", "interruption", "The patient was cut off", idx,
@@ -187,21 +190,22 @@ def monologue(a: dict) -> list[Moment]:
     lm = F.metric(a, "longest_monologue", "clinician")
     if not isinstance(lm, dict):
         return []
-    s, w = lm.get("seconds"), lm.get("words") or 0
+    s, w = F.num(lm.get("seconds")), F.num(lm.get("words")) or 0
     if not ((s is not None and s > MONOLOGUE_S) or (s is None and w > MONOLOGUE_WORDS)):
         return []
     us = F.utterances(a)
-    if lm.get("start") is not None:
+    if F.num(lm.get("start")) is not None and F.num(lm.get("end")) is not None:
         idx = [i for i, u in enumerate(us) if u.get("role") == "clinician" and u.get("start") is not None
                and u["end"] > lm["start"] and u["start"] < lm["end"]]
     else:  # text only: the longest clinician utterance by words
-        idx = [max((i for i, u in enumerate(us) if u.get("role") == "clinician"), key=lambda i: len(us[i]["text"].split()))]
+        cl = [i for i, u in enumerate(us) if u.get("role") == "clinician"]
+        idx = [max(cl, key=lambda i: len(us[i]["text"].split()))] if cl else []
     if not idx:
         return []
     text = " ".join(us[i]["text"] for i in idx)
     sents = S.sentences(text)
     first = next((x for x in sents if len(x.split()) > 3), sents[0] if sents else text)
-    length = f"{s:.0f} s" if s is not None else f"{w} words"
+    length = f"{s:.0f} s" if s is not None else f"{int(w)} words"
     sug = (f"Chunk and check: {len(sents)} sentences in one go ({length}). After the first point "
            f"(\u201c{S.quote(first, 16)}\u201d) pause and ask \u201cWhat do you make of that so far?\u201d, "
            f"then go on with what the patient asks about.")
@@ -211,6 +215,7 @@ def monologue(a: dict) -> list[Moment]:
 
 
 def build_moments(a: dict) -> list[Moment]:
+    a = F.normalize(a)
     missed = interruptions(a) + closed_stacks(a) + missed_cues(a) + monologue(a)
     missed.sort(key=lambda m: (m.at if m.at is not None else 0, m.utterance))
     ex = examples(a)

@@ -102,6 +102,7 @@ def render_pdf_bytes(analysis: dict, report: Report, title: str = "Visit feedbac
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    analysis = F.normalize(analysis)
     font, bold = _fonts()
     base = ParagraphStyle("base", fontName=font, fontSize=8.5, leading=11)
     small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#555555"))

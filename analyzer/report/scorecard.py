@@ -43,9 +43,9 @@ def _rate(value, good, fair, higher_is_better=True) -> str:
 
 def talk_share(a: dict) -> Figure:
     key = "talk_share_patient"
-    share, detail = F.metric(a, "talk_share", "patient"), "share of speaking time (patient / all)"
+    share, detail = F.num(F.metric(a, "talk_share", "patient")), "share of speaking time (patient / all)"
     if share is None:
-        share = F.metric(a, "word_share", "patient")
+        share = F.num(F.metric(a, "word_share", "patient"))
         detail = "share of the words (the transcript has no times)" if share is not None else (
             F.missing(a, "talk_share") or "no patient speech found")
     return Figure.make(key, "Patient talk share", share, "percent",
@@ -56,10 +56,11 @@ def talk_share(a: dict) -> Figure:
 def interruptions(a: dict) -> list[Figure]:
     out = []
     why_missing = F.missing(a, "interruptions")
-    caveat = " ".join(F.metric(a, "caveats") or [])
+    caveats = F.metric(a, "caveats")
+    caveat = " ".join(str(c) for c in caveats) if isinstance(caveats, list) else ""
     for by, other in (("clinician", "patient"), ("patient", "clinician")):
         key = f"interruptions_by_{by}"
-        n = None if why_missing else F.metric(a, "interruptions", "by", by)
+        n = None if why_missing else F.num(F.metric(a, "interruptions", "by", by))
         if n is None and not why_missing:
             why_missing = "not measured (the turn-taking stage has not run on this analysis)"
         idx = [i for i, u in enumerate(F.utterances(a)) for e in (a.get("events") or [])
@@ -79,23 +80,23 @@ def first_interruption(a: dict) -> Figure:
     op = F.metric(a, "opening_statement")
     ref = "median 11 s (Singh Ospina 2019); 23 s (Marvel 1999)"
     label = "Time to first interruption of the patient's opening"
-    if not isinstance(op, dict) or op.get("start") is None:
+    if not isinstance(op, dict) or F.num(op.get("start")) is None:
         why = F.missing(a, "opening_statement") or "no patient opening statement was found"
         return Figure.make(key, label, None, "seconds", reference=ref, rating="n/a", why=WHY[key], detail=why)
     if op.get("interrupted"):
-        v = op.get("delay")
+        v = F.num(op.get("delay"))
         if v is None:
-            v = op.get("first_interruption_of_patient_after_s")
+            v = F.num(op.get("first_interruption_of_patient_after_s"))
         return Figure.make(key, label, v, "seconds", reference=ref, rating="needs work", why=WHY[key],
                            detail="seconds from the start of the patient's opening to the clinician cutting in")
-    return Figure.make(key, label, op.get("seconds"), "seconds_uninterrupted", reference=ref, rating="good",
+    return Figure.make(key, label, F.num(op.get("seconds")), "seconds_uninterrupted", reference=ref, rating="good",
                        why=WHY[key], detail="the patient finished the opening; the value is how long it ran")
 
 
 def agenda(a: dict) -> Figure:
     key = "agenda_elicited"
     ag = F.metric(a, "agenda_elicited")
-    v = ag.get("value") if isinstance(ag, dict) else None
+    v = ag.get("value") if isinstance(ag, dict) and isinstance(ag.get("value"), bool) else None
     if v is None:
         return Figure.make(key, "Agenda elicited", None, "yesno", reference="ask early", rating="n/a", why=WHY[key],
                            detail=F.missing(a, "agenda_elicited") or "not measured")
@@ -163,13 +164,13 @@ def monologue(a: dict) -> Figure:
     if not isinstance(lm, dict):
         return Figure.make(key, label, None, "seconds", reference=ref, rating="n/a", why=WHY[key],
                            detail=F.missing(a, "longest_monologue") or "no clinician speech found")
-    idx = _utterances_between(a, lm.get("start"), lm.get("end"), "clinician")
-    if lm.get("seconds") is None:  # text only: words (about 2.5 words a second)
-        w = lm.get("words")
+    idx = _utterances_between(a, F.num(lm.get("start")), F.num(lm.get("end")), "clinician")
+    s = F.num(lm.get("seconds"))
+    if s is None:  # text only: words (about 2.5 words a second)
+        w = F.num(lm.get("words"))
         return Figure.make(key, label, w, "words", reference="under 75 words (about 30 s), then check",
                            rating=_rate(w, 75, 110, higher_is_better=False), why=WHY[key],
                            detail="in words: the transcript has no times", utterances=idx)
-    s = lm["seconds"]
     return Figure.make(key, label, s, "seconds", reference=ref, rating=_rate(s, 30, 45, higher_is_better=False),
                        why=WHY[key], detail=f"{lm.get('words', '?')} words without a pause for the patient",
                        utterances=idx)
@@ -183,5 +184,6 @@ def _utterances_between(a: dict, start, end, role: str) -> list[int]:
 
 
 def build_scorecard(a: dict) -> list[Figure]:
+    a = F.normalize(a)
     return [talk_share(a), *interruptions(a), first_interruption(a), agenda(a), *behaviour_figures(a),
             empathy(a), monologue(a)]

@@ -63,6 +63,7 @@ def _clock(t: float | None) -> str:
 def timeline_figure(analysis: dict, report: Report):
     import plotly.graph_objects as go
 
+    analysis = F.normalize(analysis)
     us = F.utterances(analysis)
     timed = F.has_times(analysis)
     rows_present = [r for r in ROWS if any((u.get("role") if u.get("role") in ROWS else "other") == r for u in us)]
