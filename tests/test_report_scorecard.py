@@ -281,3 +281,15 @@ def test_damaged_analyses_never_crash():
         timeline_figure(a, r)
 
     check()
+
+
+def test_one_microphone_zero_interruptions_is_not_praised():
+    a = coded_visit()
+    a["source"]["speaker_mode"] = "mix"
+    a["metrics"]["caveats"] = ["One microphone ..."]
+    r = build_report(a)
+    assert r.figure("interruptions_by_clinician").display == "0"
+    assert r.figure("interruptions_by_clinician").rating == "info"
+    assert "lower bound" in r.figure("interruptions_by_clinician").detail
+    assert r.figure("time_to_first_interruption").rating == "info"
+    assert "One microphone ..." in r.notes

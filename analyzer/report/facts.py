@@ -262,6 +262,11 @@ def metric(analysis: dict, *path: str) -> Any:
     return m
 
 
+def one_mic(analysis: dict) -> bool:
+    """A diarized mix: overlapping speech is mostly lost, so interruptions are undercounted."""
+    return (analysis.get("source") or {}).get("speaker_mode") == "mix" or bool(metric(analysis, "caveats"))
+
+
 def missing(analysis: dict, key: str) -> str | None:
     """Why a metric is missing (metrics.missing), or None."""
     miss = metric(analysis, "missing") or {}

@@ -56,8 +56,7 @@ def talk_share(a: dict) -> Figure:
 def interruptions(a: dict) -> list[Figure]:
     out = []
     why_missing = F.missing(a, "interruptions")
-    caveats = F.metric(a, "caveats")
-    caveat = " ".join(str(c) for c in caveats) if isinstance(caveats, list) else ""
+    caveat = F.one_mic(a)
     for by, other in (("clinician", "patient"), ("patient", "clinician")):
         key = f"interruptions_by_{by}"
         n = None if why_missing else F.num(F.metric(a, "interruptions", "by", by))
@@ -67,8 +66,10 @@ def interruptions(a: dict) -> list[Figure]:
                if e.get("type") == "interruption" and e.get("by") == by and u.get("role") == by
                and u.get("start") is not None and abs(u["start"] - e["at"]) < 0.05]
         rating = _rate(n, 0, 1, higher_is_better=False) if by == "clinician" else ("info" if n is not None else "n/a")
+        if n == 0 and F.one_mic(a):
+            rating = "info"  # none seen is not none made: one microphone loses most overlaps
         detail = why_missing or (f"times the {by} started talking while the {other} was still mid-sentence and took the floor"
-                                 + (f". {caveat}" if caveat else ""))
+                                 + (" (one microphone: most overlaps are lost, so this is a lower bound)" if caveat else ""))
         out.append(Figure.make(key, f"Interruptions by the {by}", n, "count",
                                reference="0 (ours)" if by == "clinician" else "for context",
                                rating=rating, why=WHY[key], detail=detail, utterances=idx))
@@ -89,8 +90,11 @@ def first_interruption(a: dict) -> Figure:
             v = F.num(op.get("first_interruption_of_patient_after_s"))
         return Figure.make(key, label, v, "seconds", reference=ref, rating="needs work", why=WHY[key],
                            detail="seconds from the start of the patient's opening to the clinician cutting in")
-    return Figure.make(key, label, F.num(op.get("seconds")), "seconds_uninterrupted", reference=ref, rating="good",
-                       why=WHY[key], detail="the patient finished the opening; the value is how long it ran")
+    mic = F.one_mic(a)
+    return Figure.make(key, label, F.num(op.get("seconds")), "seconds_uninterrupted", reference=ref,
+                       rating="info" if mic else "good", why=WHY[key],
+                       detail="the patient finished the opening; the value is how long it ran"
+                       + (" (one microphone: an interruption over the patient's words may not be seen)" if mic else ""))
 
 
 def agenda(a: dict) -> Figure:

@@ -10,7 +10,8 @@ import re
 from functools import lru_cache
 
 DETS = {"a", "an", "the", "any", "some", "these", "those", "this", "that", "your", "my", "his", "her",
-        "their", "our", "anyone", "anything", "no", "every", "each", "recent", "other"}
+        "their", "our", "anyone", "anything", "no", "every", "each", "recent", "other", "which", "what", "whose",
+        "how", "many", "much"}
 PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "that", "this",
             "what", "which", "who", "anyone", "anything", "something", "nothing", "everything", "one"}
 TIME_WORDS = {"day", "days", "week", "weeks", "month", "months", "year", "years", "time", "times", "morning",
