@@ -4,7 +4,7 @@ a scorecard against reference points, the moments worth seeing, a timeline, and 
     report = build_report(analysis)          # pure; Report.to_json() is JSON-able
     fig = timeline_figure(analysis, report)  # plotly Figure; customdata = utterance index
     html = render_html(analysis, report)     # self-contained, no network
-    render_pdf(analysis, report, path)
+    render_pdf(analysis, report, path)        # or render_pdf_bytes(analysis, report)
 """
 from __future__ import annotations
 
@@ -58,4 +58,11 @@ def render_pdf(analysis: dict, report: Report | None, path, title: str = "Visit 
     rp(analysis, report if report is not None else build_report(analysis), path, title=title)
 
 
-__all__ = ["Figure", "Moment", "Report", "build_report", "fmt_value", "render_html", "render_pdf", "timeline_figure"]
+def render_pdf_bytes(analysis: dict, report: Report | None = None, title: str = "Visit feedback report") -> bytes:
+    from .pdf import render_pdf_bytes as rb
+
+    return rb(analysis, report if report is not None else build_report(analysis), title=title)
+
+
+__all__ = ["Figure", "Moment", "Report", "build_report", "fmt_value", "render_html", "render_pdf", "render_pdf_bytes",
+           "timeline_figure"]

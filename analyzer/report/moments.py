@@ -62,10 +62,13 @@ def examples(a: dict) -> list[Moment]:
     if ag_open:
         i, u = ag_open[0]
         t = next(t for t in F.tags_of(u) if t["label"] == "agenda")
-        later = [k for k, _ in ag if k != i]
+        # a follow-up counts while the list is being made: within the clinician's next two turns
+        nxt = [k for k, v in enumerate(us) if k > i and v.get("role") == "clinician"][:2]
+        later = [k for k, _ in ag if k in nxt]
+        follow = next((F.span_text(us[k], t2["span"]) for k in later for t2 in F.tags_of(us[k]) if t2["label"] == "agenda"), "")
         sug = "Asked before diving into the first problem" + (
-            f", and followed up ({S.quote(F.span_text(us[later[0]], next(t2 for t2 in F.tags_of(us[later[0]]) if t2['label'] == 'agenda')['span']), 12)})."
-            if later else "; add \u201cAnything else?\u201d until the patient says that's all.")
+            f", and followed up: \u201c{S.quote(follow, 12)}\u201d." if follow
+            else "; next time add \u201cAnything else?\u201d until the patient says that's all.")
         out.append(_moment(a, "example", "agenda_question", "Eliciting the agenda", [i], F.span_text(u, t["span"]), sug,
                            "The patient's priorities set the visit's plan; concerns raised late get less time."))
     emp = _empathic_example(a)
