@@ -182,7 +182,7 @@ LABELS = ("question.open", "question.closed", "reflection.simple", "reflection.c
 
 
 def medical(tagger):
-    from analyzer.tagging.data import load_medical, medical_visit
+    from analyzer.tagging.data import load_medical, medical_half, medical_visit
 
     rows = load_medical()
     by_visit = defaultdict(list)
@@ -214,17 +214,18 @@ def medical(tagger):
         f = 2 * prec * rec / (prec + rec) if tp else 0.0
         return {"precision": prec, "recall": rec, "f1": f, "support": tp + fn, "predicted": tp + fp}
 
-    sure = [r for r in rows if not r["unsure"]]
+    subsets = {"all": rows, "sure": [r for r in rows if not r["unsure"]],
+               "dev": [r for r in rows if medical_half(r, rows) == "dev"],
+               "test": [r for r in rows if medical_half(r, rows) == "test"]}
+
+    def per_subset(fn, role):
+        return {k: prf(fn, [r for r in v if r["role"] == role]) for k, v in subsets.items()}
+
     for lab in LABELS:
-        role = "patient" if lab == "emotional_cue" else "clinician"
-        sub = [r for r in rows if r["role"] == role]
-        res[lab] = {"all": prf(lambda s, lab=lab: lab in s, sub),
-                    "sure": prf(lambda s, lab=lab: lab in s, [r for r in sure if r["role"] == role])}
+        res[lab] = per_subset(lambda s, lab=lab: lab in s, "patient" if lab == "emotional_cue" else "clinician")
     clin = [r for r in rows if r["role"] == "clinician"]
-    res["question (any)"] = {"all": prf(lambda s: any(x.startswith("question.") for x in s), clin),
-                             "sure": prf(lambda s: any(x.startswith("question.") for x in s), [r for r in sure if r["role"] == "clinician"])}
-    res["reflection (any)"] = {"all": prf(lambda s: any(x.startswith("reflection.") for x in s), clin),
-                               "sure": prf(lambda s: any(x.startswith("reflection.") for x in s), [r for r in sure if r["role"] == "clinician"])}
+    res["question (any)"] = per_subset(lambda s: any(x.startswith("question.") for x in s), "clinician")
+    res["reflection (any)"] = per_subset(lambda s: any(x.startswith("reflection.") for x in s), "clinician")
     # open/closed among utterances both call a question (one subtype each)
     both = [r for r in clin if any(x.startswith("question.") for x in r["labels"]) and any(x.startswith("question.") for x in got[r["id"]])]
     agree = [("question.open" in r["labels"], "question.open" in got[r["id"]]) for r in both]
@@ -302,13 +303,17 @@ def main(argv=None) -> int:
     print("\nMedical test set (models/labelling/medical_testset.jsonl; 52 visits tagged whole; utterance level)")
     med = medical(tagger)
     out["medical"] = med
-    print(f"{'label':34} {'P':>6} {'R':>6} {'F1':>6} {'n':>5} | without unsure: {'P':>6} {'R':>6} {'n':>5}")
+    print("  held-out half: the 26 visits never looked at while writing cues (the dev half was used for the\n"
+          "  echo/summary reflection and advice cues); without unsure: the annotator's unsure utterances left out")
+    print(f"{'label':22} {'all: P':>7} {'R':>6} {'F1':>6} {'n':>4} | {'held-out: P':>11} {'R':>6} {'F1':>6} {'n':>4} | "
+          f"{'w/o unsure: P':>13} {'R':>6} {'n':>4}")
     for lab, v in med.items():
         if lab.startswith("_") or "all" not in v:
             continue
-        a, s = v["all"], v["sure"]
-        print(f"{lab:34} {fmt(a['precision']):>6} {fmt(a['recall']):>6} {fmt(a['f1']):>6} {a['support']:>5} | "
-              f"{'':16} {fmt(s['precision']):>6} {fmt(s['recall']):>6} {s['support']:>5}")
+        a, t, s = v["all"], v["test"], v["sure"]
+        print(f"{lab:22} {fmt(a['precision']):>7} {fmt(a['recall']):>6} {fmt(a['f1']):>6} {a['support']:>4} | "
+              f"{fmt(t['precision']):>11} {fmt(t['recall']):>6} {fmt(t['f1']):>6} {t['support']:>4} | "
+              f"{fmt(s['precision']):>13} {fmt(s['recall']):>6} {s['support']:>4}")
     oc = med["open/closed on shared questions"]
     print(f"open/closed on questions both found: accuracy {fmt(oc['accuracy'])}, macro-F1 {fmt(oc['macro_f1'])} (n={oc['n']})")
     sp = speed(tagger)

@@ -121,6 +121,14 @@ def load_medical(path: Path = MEDICAL) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def medical_half(row: dict, rows: list[dict]) -> str:
+    """"dev" or "test": the medical set's visits, sorted, alternate between the two halves. The
+    echo/summary reflection cues and the broader advice cues were developed looking at errors on
+    the dev half only; the test half was not looked at (benchmarks report both)."""
+    visits = sorted({(r["source"], r["visit"]) for r in rows})
+    return "dev" if visits.index((row["source"], row["visit"])) % 2 == 0 else "test"
+
+
 def medical_visit(source: str, visit: str):
     """The whole visit as the project's importer returns it (the set's indices refer to it)."""
     from ..importers import load_transcript
