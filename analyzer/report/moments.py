@@ -66,7 +66,8 @@ def examples(a: dict) -> list[Moment]:
         nxt = [k for k, v in enumerate(us) if k > i and v.get("role") == "clinician"][:2]
         later = [k for k, _ in ag if k in nxt]
         follow = next((F.span_text(us[k], t2["span"]) for k in later for t2 in F.tags_of(us[k]) if t2["label"] == "agenda"), "")
-        sug = "Asked before diving into the first problem" + (
+        early = sum(1 for v in us[:i] if v.get("role") == "clinician") < 3
+        sug = ("Asked before diving into the first problem" if early else "Asked, though only later in the visit") + (
             f", and followed up: \u201c{S.quote(follow, 12)}\u201d." if follow
             else "; next time add \u201cAnything else?\u201d until the patient says that's all.")
         out.append(_moment(a, "example", "agenda_question", "Eliciting the agenda", [i], F.span_text(u, t["span"]), sug,
