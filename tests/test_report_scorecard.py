@@ -293,3 +293,12 @@ def test_one_microphone_zero_interruptions_is_not_praised():
     assert "lower bound" in r.figure("interruptions_by_clinician").detail
     assert r.figure("time_to_first_interruption").rating == "info"
     assert "One microphone ..." in r.notes
+
+
+def test_timeline_without_times_uses_turn_numbers():
+    a = visit([utt("clinician", "Any pain?", tags=[tag("question.closed", "Any pain?")]), utt("patient", "No.", tags=[]),
+               utt("clinician", "Okay.", tags=[])], metrics={})
+    fig = timeline_figure(a, build_report(a))
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert sorted((i, b) for t in bars for i, b in zip(t.customdata, t.base)) == [(0, 0), (1, 1), (2, 2)]
+    assert fig.layout.xaxis.title.text == "turn"
