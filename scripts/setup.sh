@@ -16,6 +16,8 @@ for cmd in espeak-ng sox ffmpeg; do command -v "$cmd" >/dev/null || need+=("$cmd
 [ -f /usr/share/dict/american-english ] || need+=(wamerican)
 if [ $DEV = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need+=(postgresql); fi
 [ $DEV = 1 ] && { command -v pdftoppm >/dev/null || need+=(poppler-utils); }
+# chromium (--dev): the app's end-to-end tests open it headless through Playwright.
+[ $DEV = 1 ] && { command -v chromium >/dev/null || need+=(chromium); }
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "setup: installing ${need[*]} (apt-get)"

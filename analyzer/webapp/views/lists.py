@@ -1,0 +1,89 @@
+"""The visit list (own visits, or those shared with a coach) and the progress chart per clinician."""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from .. import visits as visits_mod
+from .common import fmt_time, goto
+
+STATE_LABELS = {"done": ":green-badge[analysed]", "queued": ":blue-badge[queued]", "running": ":blue-badge[analysing]",
+                "failed": ":red-badge[failed]", "interrupted": ":orange-badge[interrupted]", "new": ":gray-badge[new]"}
+
+
+def visits_page(store, user) -> None:
+    st.header("Visits shared with me" if user.role == "coach" else "My visits")
+    items = store.visits_for(user)
+    if not items:
+        st.info("No visit shared with you yet." if user.role == "coach" else
+                "No visit yet: analyse one (New visit), or open a sample visit from the sidebar.")
+        return
+    for v in items:
+        state = v.status
+        live = visits_mod.jobs.get_job(visits_mod.job_key(store, v.id))
+        if live is not None and live.active:
+            state = live.state
+        with st.container(border=True, key=f"visit_row_{v.id}"):
+            c1, c2, c3 = st.columns([5, 2, 1])
+            owner = f" · by {v.owner}" if user.role == "coach" else ""
+            shared = f" · shared with {', '.join(v.shared_with)}" if v.shared_with else ""
+            c1.markdown(f"**{v.title}**  \n{v.created_at:%Y-%m-%d %H:%M} · {v.source_name}"
+                        + (f" · {fmt_time(v.duration)}" if v.duration else "") + owner + shared)
+            c2.markdown(STATE_LABELS.get(state, state))
+            if c3.button("Open", key=f"open_{v.id}"):
+                goto(visit=v.id)
+
+
+def _numeric(fig: dict[str, Any]) -> float | None:
+    v = fig.get("value")
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v):
+        return float(v[0]) / max(1.0, float(v[0]) + float(v[1]))  # open : closed -> share of open questions
+    return None
+
+
+def progress_page(store, user) -> None:
+    import plotly.graph_objects as go
+
+    st.header("Progress across visits")
+    if user.role == "coach":
+        owners = sorted({v.owner for v in store.visits_for(user)})
+        if not owners:
+            st.info("No clinician has shared a visit with you yet.")
+            return
+        clinician = st.selectbox("Clinician", owners, key="progress_clinician")
+    else:
+        clinician = user.username
+    rows = store.progress(user, clinician)
+    if not rows:
+        st.info("No analysed visit yet.")
+        return
+    keys: dict[str, str] = {}
+    for r in rows:
+        for k, f in r["figures"].items():
+            if _numeric(f) is not None:
+                keys.setdefault(k, f["label"])
+    default = [k for k in ("talk_share_patient", "reflection_to_question", "empathic_response_rate",
+                           "interruptions_by_clinician") if k in keys] or list(keys)[:4]
+    chosen = st.multiselect("Figures", list(keys), default=default, format_func=lambda k: keys[k],
+                            key="progress_figures")
+    cols = st.columns(2)
+    for n, k in enumerate(chosen):
+        xs, ys, text = [], [], []
+        for r in rows:
+            f = r["figures"].get(k)
+            y = _numeric(f) if f else None
+            if y is not None:
+                xs.append(r["date"][:16].replace("T", " "))
+                ys.append(y)
+                text.append(f"{r['title']}: {f['display']} ({f['rating']})")
+        fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", text=text, hoverinfo="text"))
+        fig.update_layout(title=keys[k], height=260, margin=dict(l=10, r=10, t=40, b=10))
+        cols[n % 2].plotly_chart(fig, key=f"progress_chart_{k}", width="stretch")
+    st.dataframe([{"visit": r["title"], "date": r["date"][:10],
+                   **{keys[k]: r["figures"].get(k, {}).get("display") for k in chosen}} for r in rows],
+                 hide_index=True)

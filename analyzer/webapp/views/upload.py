@@ -1,0 +1,53 @@
+"""New visit: upload a recording or a transcript, confirm consent, start the analysis."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ...errors import InputError
+from ...importers import TRANSCRIPT_EXTENSIONS
+from .. import visits
+from .common import goto, show_error
+
+AUDIO_TYPES = ["wav", "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "webm", "mp4", "mov", "mkv"]
+CONSENT_HOW = ["written consent form", "verbal consent, recorded at the start", "verbal consent, noted in the record",
+               "synthetic or role-play (no real patient)", "other (describe below)"]
+
+
+def new_visit_page(store, user) -> None:
+    st.header("Analyse a new visit")
+    if user.role != "clinician":
+        st.info("Coaches review visits that clinicians share with them; only a clinician can add a visit.")
+        return
+    st.write("Upload the recording of a visit (wav, mp3, m4a, ogg, webm, mp4, …) or a transcript you already "
+             "have (our JSON, `Doctor:`/`Patient:` text, WebVTT, SRT, or a PriMock57 pair of TextGrids).")
+    files = st.file_uploader("Recording or transcript", accept_multiple_files=True, key="upload_files",
+                             type=AUDIO_TYPES + [e.lstrip(".") for e in TRANSCRIPT_EXTENSIONS])
+    title = st.text_input("Title (optional)", key="upload_title", placeholder="e.g. Follow-up, back pain")
+    st.subheader("Consent")
+    st.caption("Recordings of visits are health data. They are analysed only with the consent of everyone "
+               "recorded; the consent record is stored with the visit.")
+    confirmed = st.checkbox("Everyone recorded agreed to this recording being analysed for feedback",
+                            key="consent_confirmed")
+    who = st.text_input("Who consented", key="consent_who", placeholder="e.g. the patient (J. M.) and Dr A. Lee")
+    how = st.selectbox("How", CONSENT_HOW, key="consent_how", index=None, placeholder="Choose how consent was given")
+    how_other = st.text_input("Details (optional)", key="consent_how_detail")
+    if st.button("Analyse", type="primary", key="analyse"):
+        how_text = " — ".join(x for x in (how or "", how_other.strip()) if x)
+        answer = visits.ConsentAnswer(confirmed, who, how_text, user.username)
+        problem = answer.problem()
+        if problem:
+            show_error(problem)
+            return
+        if not files:
+            show_error("Choose a recording or transcript to upload first.")
+            return
+        try:
+            visit = visits.add_visit(store, user, [visits.Upload(f.name, f.getvalue()) for f in files], answer, title)
+        except InputError as e:
+            show_error(f"This file could not be analysed: {e}. Nothing was stored.")
+            return
+        except Exception as e:  # ConsentRequired, AccessDenied: the store's own words
+            show_error(str(e))
+            return
+        visits.start(store, visit)
+        goto(visit=visit.id)

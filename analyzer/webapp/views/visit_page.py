@@ -1,0 +1,150 @@
+"""One visit: its analysis job (progress, failure, re-run) then its report; owner controls
+(share / revoke, redaction, delete); and the bundled sample visits (cached, no store)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import jobs, samples, visits
+from .common import fmt_time, goto, show_error
+from .progress_view import elsewhere_panel, progress_panel
+from .report_view import ReportContext, show_report
+
+
+def visit_page(store, user, visit_id) -> None:
+    from ...store import AccessDenied, NotFound
+
+    try:
+        visit = store.get_visit(user, visit_id)
+    except (AccessDenied, NotFound):
+        show_error("This visit does not exist or has not been shared with you.")
+        return
+    st.header(visit.title)
+    c = visit.consent
+    when = f"{visit.created_at:%Y-%m-%d %H:%M}"
+    st.caption(f"{visit.source_name} · added {when} by {visit.owner}"
+               + (f" · {fmt_time(visit.duration)}" if visit.duration else "")
+               + (f" · consent: {c.who} ({c.how}), confirmed by {c.confirmed_by}" if c else ""))
+    stat = visits.status(store, visit)
+    state = stat["state"]
+    if state in ("queued", "running"):
+        progress_panel(stat["job"])
+        return
+    if state == "running-elsewhere":
+        elsewhere_panel(store, user, visit.id)
+        return
+    if state in ("failed", "interrupted", "queued-idle"):
+        msg = {"failed": stat.get("error") or "The analysis failed.",
+               "interrupted": "This analysis was interrupted (the app or the machine stopped before it finished). "
+                              "Nothing stored was lost.",
+               "queued-idle": "This analysis was waiting when the app stopped; it has not run yet."}[state]
+        (st.error if state == "failed" else st.warning)(msg, icon=":material/error:")
+        if visit.can_edit and st.button("Re-run the analysis", type="primary", key="rerun"):
+            visits.rerun(store, user, visit) if state != "queued-idle" else visits.start(store, visit)
+            st.rerun()
+    if visit.analyzed_at is None:
+        if visit.can_edit:
+            _owner_controls(store, user, visit)
+        return
+    redact = False
+    if visit.can_edit:
+        redact = st.toggle("Redacted view (masks names, dates, phone numbers, addresses, record numbers)",
+                           key="view_redact")
+    analysis = store.load_analysis(user, visit.id, redact=True if redact else None)
+    if not visit.can_edit and analysis is not None:
+        st.caption(f"Shared with you by {visit.owner}; names, dates and numbers are masked unless they chose otherwise.")
+    vid = visit.id
+    ctx = ReportContext(
+        key=f"visit{vid}", title=visit.title, analysis=analysis, audio=store.audio_path(user, vid),
+        set_roles=(lambda o: _set_roles(store, user, visit, o)) if visit.can_edit else None,
+        suggest_role=None if visit.can_edit else (
+            lambda sid, old, new: store.add_correction(user, vid, None, "role", old, new, speaker=sid)),
+        comments=store.comments(user, vid),
+        add_comment=lambda i, text: store.add_comment(user, vid, i, text),
+        add_correction=lambda i, old, new: store.add_correction(user, vid, i, "tag", old, new),
+        redacted=redact,
+    )
+    show_report(ctx)
+    if visit.can_edit:
+        _owner_controls(store, user, visit)
+
+
+def _set_roles(store, user, visit, overrides: dict[str, str]) -> None:
+    try:
+        visits.change_roles(store, user, visit, overrides)
+    except ValueError as e:
+        show_error(str(e))
+        return
+    st.rerun()
+
+
+def _owner_controls(store, user, visit) -> None:
+    st.divider()
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Share with a coach")
+        coaches = [u.username for u in store.users("coach")]
+        if not coaches:
+            st.caption("No coach has an account yet (accounts mode: `streamlit run app.py -- --accounts`).")
+        else:
+            c1, c2 = st.columns([2, 1])
+            who = c1.selectbox("Coach", coaches, key="view_share_coach")
+            masked = c2.checkbox("Redacted", value=True, key="view_share_redact",
+                                 help="The coach sees names, dates and numbers masked")
+            if st.button("Share", key="share"):
+                store.share(user, visit.id, who, redact=masked)
+                st.rerun()
+        for coach in visit.shared_with:
+            c1, c2 = st.columns([3, 1])
+            c1.markdown(f"Shared with **{coach}**")
+            if c2.button("Revoke", key=f"revoke_{coach}"):
+                store.revoke(user, visit.id, coach)
+                st.rerun()
+    with right:
+        st.subheader("Delete this visit")
+        st.caption("Removes the recording, transcript, analysis, comments and corrections. It cannot be undone.")
+        sure = st.checkbox("Yes, delete it for good", key="view_delete_sure")
+        if st.button("Delete visit", disabled=not sure, key="delete_visit"):
+            store.delete_visit(user, visit.id)
+            jobs.forget(visits.job_key(store, visit.id))
+            goto(page="visits")
+
+
+def sample_page(name: str) -> None:
+    from ..recompute import recompute
+
+    s = samples.SAMPLES.get(name)
+    if s is None:
+        show_error(f"There is no sample visit called {name!r}.")
+        return
+    st.header(s.title)
+    st.caption(f"{s.blurb} Consent: {samples.SAMPLE_CONSENT[0]}.")
+    base = samples.cached(name)
+    if base is None:  # first use without scripts/run.sh: analyse it now, in the background
+        job = jobs.get_job(f"sample:{name}")
+        if job is None or job.state == "done":
+            from ...progress import CallbackProgress
+
+            job = jobs.start_job(f"sample:{name}", lambda report: samples.analyse(name, CallbackProgress(report)))
+        if job.state == "failed":
+            show_error(job.error or "The sample could not be analysed.")
+            jobs.forget(f"sample:{name}")
+            return
+        progress_panel(job)
+        return
+    roles_key = f"sample_roles_{name}"
+    analysis = st.session_state.get(f"sample_analysis_{name}") if st.session_state.get(roles_key) else base
+
+    def set_roles(overrides: dict[str, str]) -> None:
+        with st.spinner("Recomputing the report with the new roles (no re-transcription)…"):
+            st.session_state[f"sample_analysis_{name}"] = recompute(base, overrides)
+        st.session_state[roles_key] = overrides
+        st.rerun()
+
+    redact = st.toggle("Redacted view (masks names, dates, phone numbers, addresses, record numbers)",
+                       key="view_redact")
+    if redact:
+        from ...redact import redact_analysis
+
+        analysis = redact_analysis(analysis)
+    show_report(ReportContext(key=f"sample_{name}", title=s.title, analysis=analysis, audio=s.audio,
+                              set_roles=set_roles, redacted=redact))
