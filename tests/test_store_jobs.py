@@ -50,7 +50,7 @@ def snapshot(store) -> dict:
     """Everything stored, read with plain SQL, plus the audio folder's files and their hashes."""
     with store.engine.connect() as c:
         rows = {t: sorted(map(tuple, c.execute(text(f"SELECT * FROM {t}")).all()), key=repr)
-                for t in ("users", "visits", "analyses", "comments", "shares")}
+                for t in ("users", "visits", "transcripts", "analyses", "shares", "comments", "corrections", "jobs")}
     rows["files"] = {p.name: sha256_file(p) for p in store.audio_dir.iterdir()}
     return rows
 
