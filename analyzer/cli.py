@@ -1,4 +1,4 @@
-"""Command line: ``visit-analyzer transcribe|analyze|models``.
+"""Command line: ``visit-analyzer transcribe|analyze|models|batch``.
 
 Exit codes: 0 done, 2 bad input (one line naming the file and the reason), 3 speech model
 missing or altered, 130 interrupted. Output is written only when everything succeeded.
@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--pdf", help="also write the feedback report here as PDF")
     mp = sub.add_parser("models", help="list the bundled speech models and verify their weights")
     mp.add_argument("--verify", action="store_true", help="assemble and hash-check every bundled model")
+    from .batch import add_arguments as _batch_arguments
+
+    _batch_arguments(sub.add_parser("batch", help="analyse every recording/transcript in a folder into the store "
+                                                  "(skips what is done, resumes after an interruption)"))
     return ap
 
 
@@ -57,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "models":
             return _models(args)
+        if args.command == "batch":
+            from .batch import main_batch
+
+            return main_batch(args)
         return _run(args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
