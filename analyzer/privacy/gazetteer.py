@@ -19,9 +19,18 @@ LAST_NAME_RANK = 40000  # rarer surnames are mostly spelling variants and noise 
 # Ordinary words (mostly medical or conversational) that the Census lists hold as names but
 # the dictionary lacks; never a name without context.
 NOT_NAMES = frozenset("""
-ok okay yeah yep nope uh um hmm mm mhm huh ah oh alright gonna wanna kinda dax dragon
+ok okay yeah yep nope uh um hmm mm mhm huh ah oh alright gonna wanna kinda dax dragon hey na gon wan ta gotta
 tylenol advil motrin aleve lasix coumadin flonase zyrtec claritin benadryl prilosec nexium
-covid ekg mri ct ent ob gyn pt bp hr iv er icu pcp mg ml cc
+covid ekg mri ct ent ob gyn pt bp hr iv er icu pcp mg ml cc ast alt bun tsh psa inr cbc bmp
+""".split())
+
+# Surnames that name a disease, sign or test (eponyms): a name only after a title or greeting.
+EPONYMS = frozenset("""
+cushing parkinson crohn hashimoto alzheimer addison graves raynaud sjogren tourette lyme bell huntington
+achilles baker colles lisfranc homan homans murphy mcmurray lachman tinel phalen doppler babinski romberg
+kernig brudzinski osgood schlatter barrett wilson hodgkin kaposi bell's marfan gilbert reiter guillain barre
+apley finkelstein hawkins neer spurling thompson trendelenburg valsalva heimlich foley holter epley dix hallpike
+clark breslow gleason apgar glasgow
 """.split())
 
 
