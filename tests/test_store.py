@@ -284,3 +284,24 @@ def test_reopen_keeps_everything(tmp_path, store_url, jfk):
     assert [x.id for x in s2.visits_for(ann)] == [v.id]
     assert sha256_file(s2.audio_path(ann, v.id)) == sha256_file(jfk)
     s2.close()
+
+
+def test_progress_over_time(store, people, aci_analysis):
+    ann, bob, cat = people["ann"], people["bob"], people["cat"]
+    first = store.create_visit(ann, ACI, CONSENT, title="first")
+    second = store.create_visit(ann, FIX / "labels.txt", CONSENT, title="second")
+    store.create_visit(ann, FIX / "cp1252.txt", CONSENT, title="not analysed yet")
+    for v in (first, second):
+        store.save_analysis(v.id, aci_analysis)
+    rows = store.progress(ann, "ann")
+    assert [r["title"] for r in rows] == ["first", "second"]  # oldest first, analysed only
+    from analyzer.report import build_report
+
+    want = {f.key: f.value for f in build_report(aci_analysis).scorecard}
+    assert {k: v["value"] for k, v in rows[0]["figures"].items()} == want
+    assert "talk_share_patient" in rows[0]["figures"]
+    assert store.progress(cat, "ann") == []  # nothing shared yet
+    store.share(ann, second.id, "cat")
+    assert [r["visit"] for r in store.progress(cat, "ann")] == [second.id]
+    with pytest.raises(AccessDenied):
+        store.progress(bob, "ann")
