@@ -178,3 +178,23 @@ def test_bad_recording_fails_its_job_not_the_app(store, tmp_path):
     assert snapshot(store) == before
     with pytest.raises(ValueError):
         store.retry_job(ann, good.jobs[0].id)  # a finished job is not re-run
+
+
+def test_visit_deleted_while_its_job_runs(store):
+    """The owner deletes a visit mid-analysis: the worker stops writing, nothing is left behind."""
+    ann = store.create_user("ann", "ann-password", "clinician")
+    keep = store.create_visit(ann, FIX / "labels.txt", CONSENT)
+    v = store.create_visit(ann, FIX / "aci_bench_D2N019.txt", CONSENT)
+    deleted = []
+
+    def progress(stage, fraction):
+        if stage == "tags" and not deleted:
+            store.delete_visit(ann, v.id)
+            deleted.append(stage)
+
+    assert run_job(store, v.jobs[0].id, progress) is None and deleted
+    with store.engine.connect() as c:
+        for t in ("visits", "transcripts", "analyses", "jobs"):
+            col = "id" if t == "visits" else "visit_id"
+            assert c.execute(text(f"SELECT count(*) FROM {t} WHERE {col} = :v"), {"v": v.id}).scalar() == 0
+    assert store.get_job(keep.jobs[0].id).state == "queued"

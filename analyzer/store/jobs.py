@@ -21,6 +21,9 @@ from .records import Job, User
 
 HEARTBEAT_S = 2.0
 STALE_S = 60.0  # a live worker beats every 2 s; a minute without one means it is gone
+# On this machine the pid tells: a live pid is trusted this long without a beat (a busy machine),
+# after which it is taken for a reused pid.
+SAME_HOST_STALE_S = 600.0
 RERUNNABLE = ("interrupted", "failed")
 
 
@@ -122,8 +125,11 @@ class JobsMixin:
         with self._tx() as s:
             for j in s.scalars(select(JobRow).where(JobRow.state == "running")):
                 beat = j.heartbeat_at or j.started_at or j.created_at
-                stale = (now - beat) > timedelta(seconds=stale_s)
-                dead = (j.host == self.host and not pid_alive(j.pid)) or stale
+                silent = (now - beat).total_seconds()
+                if j.host == self.host:
+                    dead = not pid_alive(j.pid) or silent > max(stale_s, SAME_HOST_STALE_S)
+                else:
+                    dead = silent > stale_s
                 if dead:
                     j.state, j.finished_at = "interrupted", now
                     j.error = "the worker stopped before finishing (the app or the machine stopped); re-run it"

@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 
 from ..errors import InputError, ModelError
 from ..progress import Progress
+from .errors import NotFound
 from .jobs import HEARTBEAT_S
 
 ProgressFn = Callable[[str, float], None]
@@ -55,8 +56,16 @@ class _JobProgress(Progress):
 
 
 def run_job(store, job_id: int, progress: ProgressFn | None = None):
-    """Run one job to the end; returns the finished Job (state done or failed).
+    """Run one job to the end; returns the finished Job (state done or failed), or None if the
+    visit was deleted while it ran (nothing is written then).
     Raises JobNotRunnable if it cannot be claimed; KeyboardInterrupt marks it interrupted."""
+    try:
+        return _run_job(store, job_id, progress)
+    except NotFound:  # the visit (and with it this job) was deleted meanwhile
+        return None
+
+
+def _run_job(store, job_id: int, progress: ProgressFn | None):
     if not store.claim_job(job_id):
         raise JobNotRunnable(f"job {job_id} is already running or finished")
     prog = _JobProgress(progress)
@@ -70,6 +79,8 @@ def run_job(store, job_id: int, progress: ProgressFn | None = None):
         beat.join()
         store.finish_job(job_id, "done", analysis=analysis)
         store._apply_retention(info["visit_id"])
+    except NotFound:
+        raise
     except (InputError, ModelError) as e:
         store.finish_job(job_id, "failed", error=str(e))
     except (KeyboardInterrupt, SystemExit):
