@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -28,11 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=str(ROOT / "out" / "app_upload.json"))
     ap.add_argument("--timeout", type=float, default=1800.0)
     args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the app server on the way out
 
     from playwright.sync_api import sync_playwright
 
     from benchmarks.asr import long_visit
-    from driver import ARTIFACTS, AppServer, fill_upload, launch, progress_text, read_scorecard
+    from app_driver import ARTIFACTS, AppServer, failure_text, fill_upload, launch, progress_text, read_scorecard
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -55,12 +57,17 @@ def main(argv: list[str] | None = None) -> int:
             while time.monotonic() - t0 < args.timeout:
                 if page.locator('[data-testid="stMetric"]').count():
                     break
+                err = failure_text(page)
+                if err:
+                    print(f"the analysis failed: {err}", file=sys.stderr)
+                    break
                 txt = progress_text(page)
                 now = time.monotonic()
                 if txt and txt != last_text:
                     longest_still = max(longest_still, now - last_change)
                     last_text, last_change, snapshots = txt, now, snapshots + 1
-                    head = txt.splitlines()[1] if len(txt.splitlines()) > 1 else txt
+                    lines = [ln.strip() for ln in txt.splitlines() if ln.strip()]
+                    head = lines[1] if len(lines) > 1 else lines[0]  # "Transcribing speech · 4% · 30 s"
                     stage = head.split(" · ")[0]
                     stages.setdefault(stage, round(now - t0, 1))
                     if not shot and now - t0 > 30:

@@ -278,3 +278,44 @@ def test_visit_list_and_progress_pages(data_dir):
     at.run()
     assert [s.id for s in store.visits_for(me)] == [v2.id]
     assert at.query_params.get("page") in ("visits", ["visits"])
+
+
+def test_job_of_a_worker_that_dies_shows_as_interrupted(data_dir):
+    import subprocess
+
+    from analyzer.store import Consent
+
+    store = open_store(data_dir)
+    me = store.local_user()
+    v = store.create_visit(me, REFERENCE, Consent("the patient", "verbal", "local"))
+    worker = subprocess.Popen(["sleep", "60"])  # stands in for a batch worker process
+    try:
+        assert store.claim_job(v.jobs[0].id, pid=worker.pid)
+        store.heartbeat(v.jobs[0].id, "transcribe", 0.4)
+        at = app(visit=v.id).run()
+        assert any("in another process" in s.value for s in at.subheader) and not at.metric
+        worker.kill()
+        worker.wait()
+        at.run()
+        assert any("interrupted" in w.value for w in at.warning)
+        assert at.button(key="rerun")
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+
+def test_exports_and_redacted_view(data_dir, good_visit):
+    at = app(sample="good_visit").run()
+    at.button(key="mk_exports_sample_good_visit").click()
+    at.run()
+    assert not at.exception, at.exception
+    made = at.session_state["view_exports_sample_good_visit_False"]
+    assert made["pdf"][:5] == b"%PDF-"
+    report = build_report(good_visit)
+    assert all(f.display in made["html"] for f in report.scorecard)
+    labels = [d.label for d in at.get("download_button")]
+    assert {"Analysis (JSON)", "Report (HTML)", "Report (PDF)"} <= set(labels)
+    at.toggle(key="view_redact").set_value(True)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Exports are redacted" in i.value for i in at.info)

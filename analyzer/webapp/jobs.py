@@ -30,7 +30,7 @@ STAGE_LABELS = {
     "decode": "Decoding the recording",
     "transcribe": "Transcribing speech",
     "speakers": "Finding who speaks when",
-    "read transcript": "Reading the transcript",
+    "read transcript": "Reading the stored transcript",
     "tags": "Tagging questions, reflections, empathy",
     "turn-taking": "Turn-taking: interruptions, talk time",
 }

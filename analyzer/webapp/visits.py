@@ -102,11 +102,10 @@ def start(store, visit) -> jobs.Job | None:
             raise jobs.JobFailed(friendly_job_error(done.error, source))
         return done
 
-    channels = None
-    if visit.source_kind == "audio":
-        channels = _channels(store, visit)
-    return jobs.start_job(key, work, kind="audio" if visit.source_kind == "audio" else "transcript",
-                          channels=channels)
+    # A re-run after a role change starts from the stored transcript: no decoding or transcribing.
+    from_audio = visit.source_kind == "audio" and visit.analyzed_at is None
+    return jobs.start_job(key, work, kind="audio" if from_audio else "transcript",
+                          channels=_channels(store, visit) if from_audio else None)
 
 
 def _channels(store, visit) -> int | None:
@@ -159,6 +158,8 @@ def status(store, visit) -> dict[str, Any]:
         msg = live.error if (live is not None and live.error) else friendly_job_error(db_job.error, visit.source_name)
         return {"state": "failed", "error": msg, "job": live}
     if db_job.state == "running" and live is None:
+        if db_job.id in store.recover_interrupted():  # its worker died since the store was opened
+            return {"state": "interrupted", "job": None}
         # Running in another process (a batch worker, another app): show what it last reported.
         return {"state": "running-elsewhere", "stage": db_job.stage, "progress": db_job.progress or 0.0, "job": None}
     if db_job.state == "queued" and live is None:

@@ -24,6 +24,8 @@ def visits_page(store, user) -> None:
         live = visits_mod.jobs.get_job(visits_mod.job_key(store, v.id))
         if live is not None and live.active:
             state = live.state
+        elif state == "queued":
+            state = "interrupted"  # queued before the app stopped: nothing will pick it up by itself
         with st.container(border=True, key=f"visit_row_{v.id}"):
             c1, c2, c3 = st.columns([5, 2, 1])
             owner = f" · by {v.owner}" if user.role == "coach" else ""
@@ -31,8 +33,19 @@ def visits_page(store, user) -> None:
             c1.markdown(f"**{v.title}**  \n{v.created_at:%Y-%m-%d %H:%M} · {v.source_name}"
                         + (f" · {fmt_time(v.duration)}" if v.duration else "") + owner + shared)
             c2.markdown(STATE_LABELS.get(state, state))
+            if state in ("interrupted", "failed") and user.role == "clinician":
+                if c2.button("Re-run", key=f"rerun_{v.id}"):
+                    visits_mod.rerun(store, user, store.get_visit(user, v.id))
+                    goto(visit=v.id)
             if c3.button("Open", key=f"open_{v.id}"):
                 goto(visit=v.id)
+    rows = store.export_corrections(user)
+    if rows:
+        import json
+
+        st.download_button(f"Corrections as training data ({len(rows)}, JSON lines, redacted)",
+                           "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                           file_name="corrections.jsonl", mime="application/json", key="dl_corrections")
 
 
 def _numeric(fig: dict[str, Any]) -> float | None:

@@ -50,6 +50,7 @@ def elsewhere_panel(store, user, visit_id: int) -> None:
 
     @st.fragment(run_every=2 * POLL_S)
     def panel() -> None:
+        store.recover_interrupted()  # a worker that died shows as interrupted, not as running forever
         v = store.get_visit(user, visit_id)
         j = v.jobs[-1] if v.jobs else None
         if j is None or j.state != "running":

@@ -25,9 +25,12 @@ def utterance_block(i: int, u: dict[str, Any], why: bool = False, comments: int 
     badges = " ".join(badge(lab) for lab in dict.fromkeys(_labels(u)))
     st.markdown(f"{head}  \n{u.get('text', '')}" + (f"  \n{badges}" if badges else ""))
     if why:
+        best: dict[str, dict] = {}  # one line per label: its strongest sentence
         for t in u.get("tags") or []:
-            if t.get("why"):
-                st.caption(f"{tag_name(t['label'])} ({t.get('score', 0):.2f}): {t['why']}")
+            if t.get("why") and t.get("score", 0) >= best.get(t["label"], {}).get("score", -1):
+                best[t["label"]] = t
+        if best:
+            st.caption("  \n".join(f"{tag_name(k)} ({t.get('score', 0):.2f}): {t['why']}" for k, t in best.items()))
 
 
 def transcript(ctx) -> None:
@@ -35,9 +38,10 @@ def transcript(ctx) -> None:
 
     utts = ctx.analysis.get("utterances", [])
     present = sorted({lab for u in utts for lab in _labels(u)}, key=lambda x: tag_name(x))
-    f1, f2 = st.columns([3, 1])
+    f1, f2, f3 = st.columns([3, 1.2, 1])
     tags = f1.multiselect("Show only utterances tagged", present, format_func=tag_name, key=f"view_tags_{ctx.key}")
     roles = f2.multiselect("Speakers", ["clinician", "patient", "other"], key=f"view_roles_{ctx.key}")
+    why = f3.toggle("Why each tag fired", value=True, key=f"view_why_{ctx.key}")
     shown = [i for i, u in enumerate(utts)
              if (not tags or set(tags) & set(_labels(u))) and (not roles or u.get("role") in roles)]
     selected_panel(ctx, "transcript")
@@ -59,7 +63,7 @@ def transcript(ctx) -> None:
         u = utts[i]
         left, right = st.columns([12, 1])
         with left.container(border=(i == sel), key=f"utt_{i}"):
-            utterance_block(i, u, why=bool(tags), comments=n_comments.get(i, 0))
+            utterance_block(i, u, why=why, comments=n_comments.get(i, 0))
         if right.button("▶", key=f"view_play_{ctx.key}_{i}", help="Select this utterance and play from here"):
             select_utterance(i)
             st.rerun()

@@ -14,7 +14,8 @@ import pytest
 from analyzer.report import build_report
 from analyzer.webapp import samples
 
-from driver import ARTIFACTS, AppServer, chromium_path, fill_upload, launch, progress_text, read_scorecard, wait_for_scorecard
+from app_driver import (ARTIFACTS, AppServer, chromium_path, failure_text, fill_upload, launch, progress_text,  # noqa: E402
+                        read_scorecard, wait_for_scorecard)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,6 +53,15 @@ def test_sample_visit_scorecard_in_the_browser_equals_the_analysis(tmp_path, goo
             assert took < 30, f"a cached sample visit must open within seconds, took {took:.0f} s"
         page.get_by_role("tab", name="Timeline").click()
         page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+        # Click a tagged-moment marker: the utterance it stands for is selected, with its audio.
+        point = page.locator(".js-plotly-plot g.scatterlayer path.point").first
+        box = point.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        panel = page.locator(".st-key-selected_timeline")
+        panel.wait_for(timeout=60_000)
+        panel.locator('[data-testid="stAudio"]').wait_for(timeout=30_000)
+        assert any(u["text"][:25] in panel.inner_text() for u in used["utterances"])
+        page.screenshot(path=str(ARTIFACTS / "e2e_sample_timeline_click.png"), full_page=True)
         page.get_by_role("tab", name="Transcript").click()
         page.get_by_text(good_visit["utterances"][0]["text"][:30]).first.wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "e2e_sample_transcript.png"), full_page=True)
@@ -70,6 +80,7 @@ def test_upload_a_transcript_with_consent_in_the_browser(tmp_path):
         seen = set()
         t_end = time.monotonic() + 240
         while time.monotonic() < t_end and not page.locator('[data-testid="stMetric"]').count():
+            assert failure_text(page) is None, failure_text(page)
             txt = progress_text(page)
             if txt:
                 seen.add(txt.splitlines()[0])

@@ -126,3 +126,12 @@ def progress_text(page) -> str | None:
         return loc.inner_text(timeout=500) if loc.count() else None
     except Exception:  # redrawn between count() and inner_text()
         return None
+
+
+def failure_text(page) -> str | None:
+    """The text of an error box on the page (a failed analysis), if any."""
+    loc = page.locator('[data-testid="stAlertContentError"]')
+    try:
+        return loc.first.inner_text(timeout=500) if loc.count() else None
+    except Exception:
+        return None
