@@ -2,6 +2,6 @@
 
 Loading checks every file against these; an altered or truncated file stops the tagger."""
 HEADS_SHA256 = {
-    'heads.json': 'f5501f4bce11323957e682b78a2ee43933d401ca2fa29b3744c7ddd949e7be8b',
-    'heads.npz': '96561c5c9bc2b6a06f83bcba12a056115b88470e70b29e406370e54b62b6a54f',
+    'heads.json': '1047cda757e1ac76db703b7123c3b42a6d7032726ee7a2c9b61292d35ed68bc7',
+    'heads.npz': 'a42d12a394f2350938d751faa7065a1af3f7631320f01bdcc7fbb2a2c0784824',
 }

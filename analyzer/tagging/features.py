@@ -51,7 +51,7 @@ def cues(s: T.Sentence, k: int, n_sents: int) -> tuple[np.ndarray, list[str]]:
     v = np.zeros(len(CUE_NAMES), np.float32)
 
     def put(name: str, value: float, why: str | None = None) -> None:
-        v[CUE_NAMES.index(name)] = value
+        v[_CUE[name]] = value
         if why and value:
             hits.append(why)
 
@@ -264,3 +264,4 @@ class DialogueFeatures:
 
 
 _CTX = {n: k for k, n in enumerate(CTX_NAMES)}
+_CUE = {n: k for k, n in enumerate(CUE_NAMES)}

