@@ -87,15 +87,16 @@ def _tokens_of(u: Utterance, i: int) -> list[Tok]:
 
 def _split(toks: list[Tok], gap: float, by_utterance: bool = False) -> list[list[Tok]]:
     """Group tokens at pauses longer than ``gap``. With ``by_utterance``, also where a new
-    utterance begins after a pause longer than ACTIVE_GAP: whoever segmented the transcript
-    (an annotator, or the pipeline at a speaker change) marked a new utterance and the speaker
-    was silent before it, so it is a new start. (ASR utterances of one speaker are split at
-    pauses longer than SEGMENT_GAP anyway; this matters for human-segmented transcripts, whose
-    pauses inside an interval are unknown.)"""
+    utterance with interval times only (a human-segmented transcript) begins after a pause
+    longer than ACTIVE_GAP: the annotator marked a new utterance and the speaker was silent
+    before it, so it is a new start. Inside such an utterance the pauses are unknown (its
+    words are spread evenly); words with times carry their pauses, so for them the pauses
+    alone decide, as for ASR words."""
     out: list[list[Tok]] = []
     end = None
     for t in toks:
-        new_utt = by_utterance and out and t.utt != out[-1][-1].utt and t.start - end > ACTIVE_GAP + EPS
+        new_utt = (by_utterance and out and not t.timed and t.utt != out[-1][-1].utt
+                   and t.start - end > ACTIVE_GAP + EPS)
         if out and t.start - end <= gap and not new_utt:
             out[-1].append(t)
             end = max(end, t.end)
