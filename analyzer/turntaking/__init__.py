@@ -10,11 +10,11 @@ Speech is handled as *tokens* (words with times): the ASR word times when the in
 otherwise each utterance's words spread over its interval in proportion to their length in
 characters (i.e. at an even speaking rate). Per speaker, tokens form
 
-- *segments*: speech with no pause longer than ``SEGMENT_GAP`` (0.75 s), and a new segment
-  wherever a new utterance begins after a pause longer than ``ACTIVE_GAP`` (0.5 s: an
-  annotator, or the pipeline, marked a new utterance and the speaker was silent before it;
-  inside a human-timed interval the pauses are unknown); the start of a segment is an
-  *onset*, the moment a speaker starts talking;
+- *segments*: speech with no pause longer than ``SEGMENT_GAP`` (0.75 s); in a transcript
+  with interval times only, also a new segment wherever a new utterance begins after a pause
+  longer than ``ACTIVE_GAP`` (0.5 s: the annotator marked a new utterance and the speaker was
+  silent before it; the pauses inside an interval are unknown, so its words are spread
+  evenly); the start of a segment is an *onset*, the moment a speaker starts talking;
 - *runs*: speech with no pause longer than ``RUN_GAP`` (1.0 s, as the pipeline's utterances).
 
 At each onset of speaker B, if another speaker A is talking (inside one of A's segments):
