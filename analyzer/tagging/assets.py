@@ -68,24 +68,24 @@ def _verify(root: Path, files: dict[str, str], what: str, hint: str) -> None:
             )
 
 
+def _verified_package(package: str, files: dict[str, str], what: str, hint: str) -> Path:
+    d = package_dir(package)
+    if d is None:
+        raise ModelError(f"{what} is not installed: {hint}")
+    _verify(d, files, what, hint)
+    return d
+
+
 @lru_cache(maxsize=None)
 def encoder_dir() -> Path:
     """The verified all-MiniLM-L6-v2 folder (hash-checked once per process)."""
-    d = package_dir(ENCODER_PACKAGE)
-    if d is None:
-        raise ModelError(f"text encoder all-MiniLM-L6-v2 is not installed: {ENCODER_HINT}")
-    _verify(d, ENCODER_FILES, "text encoder all-MiniLM-L6-v2", ENCODER_HINT)
-    return d / "model"
+    return _verified_package(ENCODER_PACKAGE, ENCODER_FILES, "text encoder all-MiniLM-L6-v2", ENCODER_HINT) / "model"
 
 
 @lru_cache(maxsize=None)
 def spacy_dir() -> Path:
     """The verified spaCy pipeline folder."""
-    d = package_dir(SPACY_PACKAGE)
-    if d is None:
-        raise ModelError(f"spaCy pipeline {SPACY_PACKAGE} is not installed: {SPACY_HINT}")
-    _verify(d, SPACY_FILES, f"spaCy pipeline {SPACY_PACKAGE}", SPACY_HINT)
-    return d / _SPACY_DIR
+    return _verified_package(SPACY_PACKAGE, SPACY_FILES, f"spaCy pipeline {SPACY_PACKAGE}", SPACY_HINT) / _SPACY_DIR
 
 
 def expected_heads() -> dict[str, str]:

@@ -199,11 +199,8 @@ class CachedEncoder:
         return np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, DIM), np.float32)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = list(self.cache)
-        tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.array(keys), vecs=np.stack([self.cache[k] for k in keys]))
-        tmp.replace(self.path)
+        _save_npz(self.path, keys=np.array(keys), vecs=np.stack([self.cache[k] for k in keys]))
 
 
 LAYERS = (2, 4)  # hidden layers kept per token: lower layers keep the surface form (punctuation,
@@ -243,10 +240,15 @@ class TokenCache:
         return [(self.data[k][0].astype(np.float32), self.data[k][1]) for k in keys]
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = list(self.data)
-        tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.array(keys), lens=np.array([len(self.data[k][0]) for k in keys]),
-                 states=np.concatenate([self.data[k][0] for k in keys]).astype(np.float16),
-                 offs=np.concatenate([self.data[k][1] for k in keys]).astype(np.int32))
-        tmp.replace(self.path)
+        _save_npz(self.path, keys=np.array(keys), lens=np.array([len(self.data[k][0]) for k in keys]),
+                  states=np.concatenate([self.data[k][0] for k in keys]).astype(np.float16),
+                  offs=np.concatenate([self.data[k][1] for k in keys]).astype(np.int32))
+
+
+def _save_npz(path: Path, **arrays: np.ndarray) -> None:
+    """Write a cache file whole or not at all (a temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)

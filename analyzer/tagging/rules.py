@@ -59,11 +59,20 @@ def sentence_texts(ctx: Context, turn: int) -> list[tuple[int, str]]:
 
 
 class RuleRecognizer(Recognizer):
+    """One label per recognizer; ``label`` and ``labels`` default to ``name``."""
+
     label: ClassVar[str] = ""
     patterns: ClassVar[tuple[Pattern, ...]] = ()
     exclude: ClassVar[tuple[str, ...]] = ()  # a match anywhere in the sentence vetoes it
     whole_turn_exclude: ClassVar[tuple[str, ...]] = ()  # a match anywhere in the turn vetoes the turn
     threshold: ClassVar[float] = 0.5
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if cls.name and "label" not in cls.__dict__:
+            cls.label = cls.name
+        if cls.label and "labels" not in cls.__dict__:
+            cls.labels = (cls.label,)
 
     def accept(self, ctx: Context, turn: int, sentence: int, text: str, score: float) -> float:
         """Adjust (or veto with 0) a match's score from the dialogue; default: keep it."""

@@ -21,6 +21,21 @@ class ModelRecognizer(Recognizer):
         """Label, its probability given the behaviour, and a note for "why"."""
         raise NotImplementedError
 
+    @staticmethod
+    def turn_p(ctx: Context, task: str, turn: int) -> float:
+        """P(first class) of a turn head for a clinician turn."""
+        return float(ctx.cache["turn_p"][task][ctx.cache["turn_row"][turn], 0])
+
+    @staticmethod
+    def sent_p(ctx: Context, task: str, sentence: int) -> float:
+        """P(first class) of a sentence head for a clinician sentence."""
+        return float(ctx.cache["sent_p"][task][ctx.cache["sent_row"][sentence], 0])
+
+    def subtype(self, p_first: float) -> tuple[str, float, str]:
+        """The first of ``labels`` when p_first >= 0.5, else the second, with its probability."""
+        label, p = (self.labels[0], p_first) if p_first >= 0.5 else (self.labels[1], 1 - p_first)
+        return label, p, f"{label.rsplit('.', 1)[-1]} p={p:.2f}"
+
     def sentences(self, ctx: Context, turn: int) -> list[int]:
         """The sentences of a turn that carry the behaviour: those the sentence head accepts, or
         at least the most likely one."""

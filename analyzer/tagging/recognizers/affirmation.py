@@ -15,8 +15,6 @@ DID = (r"(you('re| are| have| 've|'ve)?|you) (doing|done|did|made|taking|took|st
 @register
 class Affirmation(RuleRecognizer):
     name = "affirmation"
-    label = "affirmation"
-    labels = ("affirmation",)
     patterns = (
         Pattern(r"\b(good|great|nice|excellent|brilliant) (job|work|effort|going|for you|on you|thinking|idea|decision|choice|call|stuff)\b", 0.8, "praise"),
         Pattern(r"\bwell done\b", 0.85, "praise"),

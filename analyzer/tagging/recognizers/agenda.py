@@ -9,8 +9,6 @@ from ..rules import Pattern, RuleRecognizer
 @register
 class Agenda(RuleRecognizer):
     name = "agenda"
-    label = "agenda"
-    labels = ("agenda",)
     patterns = (
         Pattern(r"\bwhat (brings|brought|bring) you\b", 0.9, "opening solicitation"),
         Pattern(r"\bhow (can|could|may|might) (i|we) (help|be of help|assist)\b", 0.9, "opening solicitation"),

@@ -12,8 +12,6 @@ from ..rules import Pattern, RuleRecognizer, normalise
 @register
 class Dismissal(RuleRecognizer):
     name = "dismissal"
-    label = "dismissal"
-    labels = ("dismissal",)
     order = 60  # after emotional_cue (reads it)
     patterns = (
         Pattern(r"\b(don't|do not|dont|try not to|no need to|shouldn't|you needn't) (you )?(worry|be worried|be scared|be afraid|panic|stress|be silly)\b", 0.8, "reassurance"),

@@ -22,8 +22,6 @@ EMO = (r"(worried|worrying|worry|worries|scared|scary|afraid|frightened|frighten
 @register
 class EmotionalCue(RuleRecognizer):
     name = "emotional_cue"
-    label = "emotional_cue"
-    labels = ("emotional_cue",)
     roles = ("patient",)
     order = 40
     patterns = (

@@ -17,8 +17,6 @@ EMO = (r"(worried|worry|worries|scared|afraid|anxious|anxiety|stressed|stress|up
 @register
 class Empathy(RuleRecognizer):
     name = "empathy"
-    label = "empathy"
-    labels = ("empathy",)
     patterns = (
         Pattern(r"\b(so |very |really |terribly |truly )?sorry (to hear|that you|you('ve| have| are|'re)|about (that|this|your))", 0.9, "sympathy"),
         Pattern(r"^ (oh,? )?(i'm |i am )?(so |very |really )?sorry[.!]? $", 0.7, "sympathy"),

@@ -51,12 +51,10 @@ class Information(ModelRecognizer):
                 and not T.has(" " + F.flat[i].text.lower() + " ", GREETING)]
 
     def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
-        p_info = float(ctx.cache["sent_p"]["sia"][ctx.cache["sent_row"][sentence], 0])
+        p_info = self.sent_p(ctx, "sia", sentence)
         if ADVICE.search(normalise(ctx.features.flat[sentence].text)):
             p_info = min(p_info, 0.3)
-        if p_info >= 0.5:
-            return "information", p_info, f"information p={p_info:.2f}"
-        return "advice", 1 - p_info, f"advice p={1 - p_info:.2f}"
+        return self.subtype(p_info)
 
     def analyze(self, ctx: Context) -> list[Tag]:
         tags = super().analyze(ctx)

@@ -9,8 +9,6 @@ from ..rules import Pattern, RuleRecognizer
 @register
 class Partnership(RuleRecognizer):
     name = "partnership"
-    label = "partnership"
-    labels = ("partnership",)
     patterns = (
         Pattern(r"\bwhat (do|did|would) you think\b(?! (is|was) (the |your )?(pain|cause))", 0.75, "asking the patient's view"),
         Pattern(r"\b(your|any) (thoughts|ideas|views|opinion|preference|preferences)\b(?! (of|about) (the )?(pain|symptoms?))", 0.8, "asking the patient's view"),

@@ -16,10 +16,4 @@ class Questions(ModelRecognizer):
     def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
         # one question in the turn: the turn-level subtype head (it saw the whole turn);
         # several: each sentence's own subtype head
-        if several:
-            p_open = float(ctx.cache["sent_p"]["sqt"][ctx.cache["sent_row"][sentence], 0])
-        else:
-            p_open = float(ctx.cache["turn_p"]["qt"][ctx.cache["turn_row"][turn], 0])
-        if p_open >= 0.5:
-            return "question.open", p_open, f"open p={p_open:.2f}"
-        return "question.closed", 1 - p_open, f"closed p={1 - p_open:.2f}"
+        return self.subtype(self.sent_p(ctx, "sqt", sentence) if several else self.turn_p(ctx, "qt", turn))

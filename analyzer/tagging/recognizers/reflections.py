@@ -16,10 +16,7 @@ class Reflections(ModelRecognizer):
     turn_task, sent_task, what = "r", "sr", "reflection"
 
     def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
-        p_simple = float(ctx.cache["turn_p"]["rt"][ctx.cache["turn_row"][turn], 0])
-        if p_simple >= 0.5:
-            return "reflection.simple", p_simple, f"simple p={p_simple:.2f}"
-        return "reflection.complex", 1 - p_simple, f"complex p={1 - p_simple:.2f}"
+        return self.subtype(self.turn_p(ctx, "rt", turn))
 
 
 # Openings that refer back to what the patient said (a reflection even when the patient said it
