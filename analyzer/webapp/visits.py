@@ -98,6 +98,8 @@ def start(store, visit) -> jobs.Job | None:
             done = run_job(store, job_id, progress=report)
         except JobNotRunnable as e:  # another worker (another app process, batch) has it
             raise jobs.JobFailed(f"This analysis is already running elsewhere ({e}).") from None
+        if done is None:  # the visit was deleted while it was being analysed
+            raise jobs.JobFailed("This visit was deleted while it was being analysed; nothing was kept.")
         if done.state != "done":
             raise jobs.JobFailed(friendly_job_error(done.error, source))
         return done

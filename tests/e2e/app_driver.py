@@ -48,8 +48,9 @@ class AppServer:
     def __enter__(self) -> "AppServer":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")
+        # The address (127.0.0.1) comes from .streamlit/config.toml, as for users.
         cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(self.port),
+               "--server.port", str(self.port),
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--"]
         if self.accounts:
             cmd.append("--accounts")
