@@ -305,3 +305,29 @@ def test_progress_over_time(store, people, aci_analysis):
     assert [r["visit"] for r in store.progress(cat, "ann")] == [second.id]
     with pytest.raises(AccessDenied):
         store.progress(bob, "ann")
+
+
+def test_access_log(store, people, ann_visit):
+    """Views, shares, exports, deletes and sign-ins are logged (ids and actions, no content); the
+    clinician sees what a coach did with her visits; the log outlives a deleted visit."""
+    ann, cat = people["ann"], people["cat"]
+    assert store.authenticate("cat", "wrong password") is None
+    assert store.authenticate("cat", "cat-password") == cat
+    store.share(ann, ann_visit.id, "cat")
+    store.load_analysis(cat, ann_visit.id)
+    store.load_analysis(cat, ann_visit.id)  # a re-render within minutes: logged once
+    store.export_corrections(cat)
+    store.revoke(ann, ann_visit.id, "cat")
+    store.delete_visit(ann, ann_visit.id)
+    mine = [(e["user"], e["action"], e["visit"], e["detail"]) for e in reversed(store.audit_log(ann))]
+    assert mine == [
+        ("ann", "visit.create", ann_visit.id, None),
+        ("ann", "visit.share", ann_visit.id, "with cat"),
+        ("cat", "visit.view", ann_visit.id, "masked"),
+        ("ann", "visit.revoke", ann_visit.id, "from cat"),
+        ("ann", "visit.delete", ann_visit.id, None),
+    ]
+    theirs = [(e["action"], e["detail"]) for e in reversed(store.audit_log(cat))]
+    assert theirs == [("user.login_failed", None), ("user.login", None), ("visit.view", "masked"),
+                      ("corrections.export", "0 rows")]
+    assert store.audit_log(people["bob"]) == []

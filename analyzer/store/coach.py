@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..fileio import atomic_write_text
+from .audit import record
 from .errors import AccessDenied, NotFound
 from .models import CommentRow, CorrectionRow, ShareRow, UserRow, VisitRow
 from .records import Comment, Correction, User
@@ -32,10 +33,11 @@ class CoachMixin:
     def share(self, user: User, visit_id: int, coach_username: str, redact: bool = True) -> None:
         """The owner shares a visit with a coach (names, dates... masked for them unless redact=False)."""
         with self._tx() as s:
-            v, _ = self._visit_row(s, user, visit_id, need="own")
+            v, urow = self._visit_row(s, user, visit_id, need="own")
             coach = s.scalar(select(UserRow).where(UserRow.username == coach_username))
             if coach is None or coach.role != "coach":
                 raise NotFound(f"no coach {coach_username!r}")
+            record(s, urow, "visit.share", v, f"with {coach.username}" + ("" if redact else ", unmasked"))
             sh = self._share(s, v.id, coach.id)
             if sh is None:
                 s.add(ShareRow(visit_id=v.id, coach_id=coach.id, redact=bool(redact)))
@@ -45,12 +47,13 @@ class CoachMixin:
     def revoke(self, user: User, visit_id: int, coach_username: str) -> bool:
         """Stop sharing; the coach's comments and corrections stay with the visit. True if a share went."""
         with self._tx() as s:
-            v, _ = self._visit_row(s, user, visit_id, need="own")
+            v, urow = self._visit_row(s, user, visit_id, need="own")
             coach = s.scalar(select(UserRow).where(UserRow.username == coach_username))
             sh = self._share(s, v.id, coach.id) if coach else None
             if sh is None:
                 return False
             s.delete(sh)
+            record(s, urow, "visit.revoke", v, f"from {coach.username}")
             return True
 
     # ------------------------------------------------------------------ comments
@@ -117,6 +120,7 @@ class CoachMixin:
             else:
                 q = q.where(VisitRow.owner_id == urow.id)
             rows = [_correction(r) for r in s.scalars(q.order_by(CorrectionRow.id))]
+            record(s, urow, "corrections.export", None, f"{len(rows)} rows" + ("" if redact else ", unmasked"))
         mask = None
         if redact:
             from ..redact import redact_text

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import InputError
 from . import blobs
+from .audit import record
 from .errors import AccessDenied, ConsentRequired, NotFound
 from .models import AnalysisRow, JobRow, ShareRow, TranscriptRow, UserRow, VisitRow, utcnow
 from .passwords import hash_password, verify_password
@@ -76,7 +77,9 @@ class CoreStore:
         with self._tx() as s:
             row = s.scalar(select(UserRow).where(UserRow.username == (username or "").strip()))
             if not verify_password(row.password_hash if row else None, password or ""):
+                record(s, row, "user.login_failed", username=(username or "").strip())
                 return None
+            record(s, row, "user.login")
             return _user(row)
 
     def local_user(self) -> User:
@@ -167,6 +170,7 @@ class CoreStore:
                 if transcript is not None:
                     s.add(TranscriptRow(visit_id=v.id, data=transcript))
                 s.add(JobRow(visit_id=v.id, kind="analyze", state="queued", options=options or None))
+                record(s, self._user_row(s, user), "visit.create", v)
                 vid = v.id
         except BaseException:
             if created is not None:
@@ -213,8 +217,11 @@ class CoreStore:
 
     def audio_path(self, user: User, visit_id: int) -> Path | None:
         with self._tx() as s:
-            v, _ = self._visit_row(s, user, visit_id)
-            return self._audio_file(v)
+            v, urow = self._visit_row(s, user, visit_id)
+            path = self._audio_file(v)
+            if path is not None:
+                record(s, urow, "audio.open", v)
+            return path
 
     def _audio_file(self, v: VisitRow) -> Path | None:
         if not v.media_sha256 or v.audio_deleted_at is not None:
@@ -255,6 +262,8 @@ class CoreStore:
             elif v.owner_id != urow.id and not redact:
                 sh = self._share(s, v.id, urow.id)
                 redact = bool(sh and sh.redact)  # a coach cannot lift the owner's masking
+            if data is not None:
+                record(s, urow, "visit.view", v, "masked" if redact else None)
         if data is None:
             return None
         if redact:
@@ -295,8 +304,9 @@ class CoreStore:
         """Remove the visit and everything of it: audio file, transcript, analysis, comments,
         corrections, shares, jobs. Rows first (one transaction), then the file."""
         with self._tx() as s:
-            v, _ = self._visit_row(s, user, visit_id, need="own")
+            v, urow = self._visit_row(s, user, visit_id, need="own")
             media = (v.media_sha256, v.media_ext)
+            record(s, urow, "visit.delete", v)
             s.delete(v)
         if media[0]:
             self._drop_audio_if_unused(*media)

@@ -168,3 +168,19 @@ class JobRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    """Who did what to which visit, when: views, audio, shares, exports, deletes, sign-ins.
+
+    Ids and action names only, never content, so a deleted visit leaves no health data here."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    username: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(32))
+    visit_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no foreign key: outlives the visit
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the visit's clinician, for their log
+    detail: Mapped[str | None] = mapped_column(String(200))
