@@ -319,3 +319,24 @@ def test_exports_and_redacted_view(data_dir, good_visit):
     at.run()
     assert not at.exception, at.exception
     assert any("Exports are redacted" in i.value for i in at.info)
+
+
+def test_upload_a_pair_of_textgrids(data_dir):
+    from conftest import shared
+
+    folder = shared("primock57", "transcripts")
+    files = [folder / "day1_consultation01_doctor.TextGrid", folder / "day1_consultation01_patient.TextGrid"]
+    at = app(page="new").run()
+    at.file_uploader(key="upload_files").set_value([(p.name, p.read_bytes(), "text/plain") for p in files])
+    at.checkbox(key="consent_confirmed").check()
+    at.text_input(key="consent_who").input("PriMock57 actors (mock consultation)")
+    at.selectbox(key="consent_how").select("synthetic or role-play (no real patient)")
+    at.button(key="analyse").click()
+    run_until(at, lambda a: bool(a.metric) or bool(a.error))
+    assert not at.error, [e.value for e in at.error]
+    store = open_store(data_dir)
+    me = store.local_user()
+    [v] = store.visits_for(me)
+    analysis = store.load_analysis(me, v.id)
+    assert {s["role"] for s in analysis["speakers"]} == {"clinician", "patient"}
+    assert shown_figures(at) == expected_figures(analysis)

@@ -44,12 +44,13 @@ def transcript(ctx) -> None:
     why = f3.toggle("Why each tag fired", value=True, key=f"view_why_{ctx.key}")
     shown = [i for i, u in enumerate(utts)
              if (not tags or set(tags) & set(_labels(u))) and (not roles or u.get("role") in roles)]
-    selected_panel(ctx, "transcript")
+    sel = st.session_state.get(SELECTED)
+    if sel not in shown:  # otherwise it is drawn in place, where the user clicked
+        selected_panel(ctx, "transcript")
     if not shown:
         st.caption("No utterance matches these filters.")
         return
     pages = (len(shown) + PAGE - 1) // PAGE
-    sel = st.session_state.get(SELECTED)
     page_key = f"view_page_{ctx.key}"
     if sel in shown and st.session_state.get("view_page_follow") != sel:  # jump to the selected utterance's page
         st.session_state[page_key] = shown.index(sel) // PAGE + 1
@@ -60,9 +61,12 @@ def transcript(ctx) -> None:
         if c.utterance is not None:
             n_comments[c.utterance] = n_comments.get(c.utterance, 0) + 1
     for i in shown[(page - 1) * PAGE: page * PAGE]:
+        if i == sel:
+            selected_panel(ctx, "transcript")
+            continue
         u = utts[i]
         left, right = st.columns([12, 1])
-        with left.container(border=(i == sel), key=f"utt_{i}"):
+        with left.container(key=f"utt_{i}"):
             utterance_block(i, u, why=why, comments=n_comments.get(i, 0))
         if right.button("▶", key=f"view_play_{ctx.key}_{i}", help="Select this utterance and play from here"):
             select_utterance(i)
