@@ -340,3 +340,23 @@ def test_upload_a_pair_of_textgrids(data_dir):
     analysis = store.load_analysis(me, v.id)
     assert {s["role"] for s in analysis["speakers"]} == {"clinician", "patient"}
     assert shown_figures(at) == expected_figures(analysis)
+
+
+def test_recording_that_fails_in_the_analysis_says_why(data_dir):
+    import io
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:  # 5 s of digital silence: a valid file, nothing to analyse
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\x00\x00" * 16000 * 5)
+    at = app(page="new").run()
+    upload_form(at, "silent.wav", buf.getvalue())
+    run_until(at, lambda a: bool(a.metric) or bool(a.error))
+    assert not at.metric
+    [err] = at.error
+    assert err.value.startswith("This file could not be analysed: silent.wav:"), err.value
+    assert "/" not in err.value.split("silent.wav")[0]  # no storage path shown
+    assert at.button(key="rerun")
