@@ -61,6 +61,11 @@ elif qp.get("page") == "visits":
     lists.visits_page(store, user)
 elif qp.get("page") == "progress":
     lists.progress_page(store, user)
+elif user.role == "clinician" and qp.get("page") != "new" and not store.visits_for(user):
+    # A new user lands on a report (cached, seconds), not an empty form.
+    st.info("Welcome. This is a sample visit, analysed in advance, to show what the report looks like. "
+            "To analyse one of your own, choose **New visit** in the sidebar.")
+    visit_page.sample_page("good_visit")
 elif user.role == "clinician":
     upload.new_visit_page(store, user)
 else:

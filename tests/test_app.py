@@ -360,3 +360,10 @@ def test_recording_that_fails_in_the_analysis_says_why(data_dir):
     assert err.value.startswith("This file could not be analysed: silent.wav:"), err.value
     assert "/" not in err.value.split("silent.wav")[0]  # no storage path shown
     assert at.button(key="rerun")
+
+
+def test_a_new_user_lands_on_the_sample_report(data_dir, good_visit):
+    at = app().run()
+    assert not at.exception
+    assert any("sample visit" in i.value for i in at.info)
+    assert shown_figures(at) == expected_figures(good_visit)
