@@ -63,7 +63,7 @@ sentence-final punctuation, a dash or ellipsis, or a word a sentence cannot end 
 "cut_off"``, ``confidence: "low"``. It is NOT counted as an interruption, and no other mono
 signal is either, because none separates interruptions from ordinary turn changes well enough
 to report them to a clinician. Measured on the tuning part of the benchmark (synthetic
-PriMock57 day1 mixes, 4 min each; reference interruptions from the human timings): the cut-off
+PriMock57 mixes of six day1 visits, 4 min each; reference interruptions from the human timings): the cut-off
 rule matched 0 of 12 reference interruptions with 26 candidates; only half of the reference
 interruptions have a transcript speaker change within 2.5 s at all; at speaker changes, the gap,
 Whisper's word probability and the diarizer's two-speaker evidence (how much better a window's
