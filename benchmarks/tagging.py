@@ -3,6 +3,7 @@ each figure, reflection-to-question ratios, the hand-labelled medical test set, 
 
   python benchmarks/tagging.py                 # everything (about 20-30 min on 2 cores)
   python benchmarks/tagging.py --skip-cv       # medical test set and speed only (shipped heads)
+  python benchmarks/tagging.py --speed-only    # load time and speed only
   python benchmarks/tagging.py --json out.json
 
 AnnoMI (../shared/data/annomi/annomi_dev.csv, 102 transcripts): heads are retrained in each fold
@@ -272,17 +273,37 @@ def fmt(x):
     return "  n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.3f}"
 
 
+def report_medical(tagger, out: dict) -> None:
+    print("\nMedical test set (models/labelling/medical_testset.jsonl; 52 visits tagged whole; utterance level)")
+    med = medical(tagger)
+    out["medical"] = med
+    print("  held-out half: the 26 visits never looked at while writing cues (the dev half was used for the\n"
+          "  echo/summary reflection and advice cues); without unsure: the annotator's unsure utterances left out")
+    print(f"{'label':22} {'all: P':>7} {'R':>6} {'F1':>6} {'n':>4} | {'held-out: P':>11} {'R':>6} {'F1':>6} {'n':>4} | "
+          f"{'w/o unsure: P':>13} {'R':>6} {'n':>4}")
+    for lab, v in med.items():
+        if lab.startswith("_") or "all" not in v:
+            continue
+        a, t, s = v["all"], v["test"], v["sure"]
+        print(f"{lab:22} {fmt(a['precision']):>7} {fmt(a['recall']):>6} {fmt(a['f1']):>6} {a['support']:>4} | "
+              f"{fmt(t['precision']):>11} {fmt(t['recall']):>6} {fmt(t['f1']):>6} {t['support']:>4} | "
+              f"{fmt(s['precision']):>13} {fmt(s['recall']):>6} {s['support']:>4}")
+    oc = med["open/closed on shared questions"]
+    print(f"open/closed on questions both found: accuracy {fmt(oc['accuracy'])}, macro-F1 {fmt(oc['macro_f1'])} (n={oc['n']})")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--skip-cv", action="store_true", help="skip AnnoMI cross-validation")
+    ap.add_argument("--speed-only", action="store_true", help="only load time and speed (shipped heads)")
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args(argv)
     from analyzer.runtime import configure_torch
 
     configure_torch()
     out = {}
-    if not args.skip_cv:
+    if not (args.skip_cv or args.speed_only):
         print(f"AnnoMI: grouped {args.folds}-fold cross-validation over transcripts (heads retrained per fold)", flush=True)
         r = annomi_cv(args.folds)
         out["annomi"] = r
@@ -307,27 +328,14 @@ def main(argv=None) -> int:
 
     lt, lt_cpu = load_time()
     tagger = Tagger()
-    print("\nMedical test set (models/labelling/medical_testset.jsonl; 52 visits tagged whole; utterance level)")
-    med = medical(tagger)
-    out["medical"] = med
-    print("  held-out half: the 26 visits never looked at while writing cues (the dev half was used for the\n"
-          "  echo/summary reflection and advice cues); without unsure: the annotator's unsure utterances left out")
-    print(f"{'label':22} {'all: P':>7} {'R':>6} {'F1':>6} {'n':>4} | {'held-out: P':>11} {'R':>6} {'F1':>6} {'n':>4} | "
-          f"{'w/o unsure: P':>13} {'R':>6} {'n':>4}")
-    for lab, v in med.items():
-        if lab.startswith("_") or "all" not in v:
-            continue
-        a, t, s = v["all"], v["test"], v["sure"]
-        print(f"{lab:22} {fmt(a['precision']):>7} {fmt(a['recall']):>6} {fmt(a['f1']):>6} {a['support']:>4} | "
-              f"{fmt(t['precision']):>11} {fmt(t['recall']):>6} {fmt(t['f1']):>6} {t['support']:>4} | "
-              f"{fmt(s['precision']):>13} {fmt(s['recall']):>6} {s['support']:>4}")
-    oc = med["open/closed on shared questions"]
-    print(f"open/closed on questions both found: accuracy {fmt(oc['accuracy'])}, macro-F1 {fmt(oc['macro_f1'])} (n={oc['n']})")
+    if not args.speed_only:
+        report_medical(tagger, out)
     sp = speed(tagger)
     out["speed"] = {**sp, "load_seconds": lt, "load_cpu_seconds": lt_cpu,
                     "threads": int(os.environ.get("VISIT_ANALYZER_THREADS", "2"))}
     print(f"\nSpeed: {sp['utt_per_s']:.0f} utterances/s wall-clock (target 200) over {sp['utterances']} utterances of "
-          f"{sp['visits']} PriMock57 visits, {out['speed']['threads']} threads on {sp['cores']} cores; "
+          f"{sp['visits']} PriMock57 visits, VISIT_ANALYZER_THREADS={out['speed']['threads']} (encoder "
+          f"{tagger.encoder.threads} torch thread(s), spaCy beside it) on {sp['cores']} cores; "
           f"{sp['utt_per_cpu_s']:.0f} utterances per CPU-second ({sp['cpu_seconds']:.1f} CPU-s); load average "
           f"{sp['loadavg'][0]:.1f} -> {sp['loadavg'][1]:.1f} (other processes share the cores)")
     print(f"Load time: {lt:.1f} s wall, {lt_cpu:.1f} CPU-s (fresh process: imports, hash checks, encoder, spaCy, heads)")

