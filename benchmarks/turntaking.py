@@ -246,7 +246,8 @@ def place_words_on_voice(t: Transcript, stereo: np.ndarray) -> int:
 def _pipeline_fingerprint() -> str:
     """Hash of the code that makes transcripts: every ``analyzer`` module that ``load_input``
     imports (decoding, ASR, channels/diarization, roles, importers), but not the analysis stages
-    or modules the pipeline does not load (report, storage, CLI), which other work changes
+    or modules the pipeline does not load (report, storage, CLI, the overlap detector the
+    turn-taking stage loads), which other work changes
     without changing a transcript. A cached transcript is reused only with the same audio and
     this code."""
     import hashlib
@@ -260,7 +261,7 @@ def _pipeline_fingerprint() -> str:
     files = set()
     for name, mod in list(sys.modules.items()):
         f = getattr(mod, "__file__", None)
-        if not name.startswith("analyzer.") or not f or name.startswith(("analyzer.turntaking", "analyzer.tagging")):
+        if not name.startswith("analyzer.") or not f or name.startswith(("analyzer.turntaking", "analyzer.tagging", "analyzer.overlap")):
             continue
         files.add(Path(f).resolve())
     h = hashlib.sha256()
@@ -287,6 +288,7 @@ def run_pipeline(path: Path, model: str, all_stages: bool, cache: Path | None = 
         cached = cache / f"{path.stem}.{model.replace('/', '_')}.{h}.json"
     if cached is not None and cached.exists():
         t = Transcript.from_json(cached.read_text())
+        t.source["file"] = str(path)  # the same audio (hashed), here now: the mono stage reads it
         t.extra.pop("events", None)
         t.extra.pop("metrics", None)
     else:

@@ -109,7 +109,12 @@ def analyze_turns(t: Transcript) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         return [], m
     tl = build_timeline(t)
     events = detect_events(tl)
+    regs = None
+    if tl.mix:  # one microphone: double talk from the audio (never on multichannel input)
+        method["overlap_detector"], regs = _add_detector_events(t, tl, events)
     m = turn_metrics(t, tl, events)
+    if regs and DOUBLE_TALK_IN_SHARE:
+        _share_with_double_talk(m, tl, regs)
     opening_ev = m.pop("_opening_event")
     if opening_ev is not None:
         events.append(opening_ev)
@@ -124,6 +129,38 @@ def analyze_turns(t: Transcript) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         m["caveats"] = [MIX_CAVEAT]
     m["method"] = method
     return events, m
+
+
+DOUBLE_TALK_IN_SHARE = True  # mono: detected double talk counts for the voice the transcript left out
+
+
+def _share_with_double_talk(m: dict[str, Any], tl, regs) -> None:
+    from .mono import talk_with_double_talk
+
+    talk = talk_with_double_talk(tl, regs)
+    total = sum(talk.values())
+    if total:
+        m["talk_time"] = {r: round(v, 1) for r, v in talk.items()}
+        m["talk_share"] = {r: round(v / total, 3) for r, v in talk.items()}
+
+
+def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
+    from .mono import PARAMS, detector_events, overlap_probability_for, regions_of
+
+    prob, status = overlap_probability_for(t)
+    info: dict[str, Any] = {"status": status, **PARAMS}
+    if prob is None:
+        return info, None
+    regs = regions_of(prob)
+    info["double_talk_s"] = round(sum(e - s for s, e, _ in regs), 1)
+    info["regions"] = len(regs)
+    have = [e["at"] for e in events if e["type"] == "interruption"]
+    for ev in detector_events(tl, regs):
+        if not any(abs(ev["at"] - x) <= 1.0 for x in have):
+            events.append(ev)
+            have.append(ev["at"])
+    events.sort(key=lambda e: (e["at"], e["type"] != "interruption"))
+    return info, regs
 
 
 def run_stage(t: Transcript, opts=None, progress=None) -> None:

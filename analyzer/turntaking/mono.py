@@ -1,0 +1,153 @@
+"""Mono (diarized mix): interruptions from the overlapped-speech detector (analyzer/overlap).
+
+In a mix, Whisper writes one voice where two overlap and the diarizer gives each moment one
+speaker, so the interrupter's onset under the other's speech leaves no overlapping words. The
+detector finds where two voices sound at once in the audio itself; an interruption is such a
+double-talk region of at least ``MIN_OVERLAP_S`` that starts while one speaker (A) is talking
+(A has words within ACTIVE_GAP before it and 4+ words in the run so far) and after which the
+other speaker (B) holds the floor (B's first words after the region start inside it or within
+``TAKE_WITHIN`` after it, and are not a backchannel). ``at`` is the region's start, ``by`` B,
+``of`` A. A's remaining speech is unknown in a mix, so the region's length stands for it
+(``of_remaining_s`` is a lower bound) and ``succeeded`` is whether A has no more words within
+YIELD_WITHIN of the onset. Events carry ``evidence: "overlap_detector"`` and ``confidence``
+"medium" (mean two-voice probability >= 0.7) or "low".
+"""
+from __future__ import annotations
+
+import bisect
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .lexicon import has_words, is_backchannel
+from .params import ACTIVE_GAP, EPS, MIN_REMAINING_WORDS, YIELD_WITHIN
+from .timeline import Timeline, Tok
+
+MIN_OVERLAP_S = 1.0  # s of double talk for an interruption (the reference has >= 1.0 s of both voices)
+TAKE_WITHIN = 1.0  # s after the region in which B's words must begin
+A_BEFORE = 0.1  # s; A is the speaker of the last word begun this long before the region (B's first word may open it)
+BRIDGE_S = 0.5  # s; double-talk stretches this close are one region
+LOST_ONSET_S = 1.5  # s; a region this long inside A's speech with no words of B is an
+#                      interruption by the other role (B's words lost in the mix; low confidence)
+THRESHOLD = 0.7  # two-voice probability for a region (tuned on day1; None: the model's own, models/overlap/)
+PARAMS = {"min_overlap_s": MIN_OVERLAP_S, "take_within_s": TAKE_WITHIN, "threshold": THRESHOLD}
+
+
+def regions_of(prob: np.ndarray) -> list[tuple[float, float, float]]:
+    from ..overlap.model import load_model, regions
+
+    thr = float(load_model()["threshold"]) if THRESHOLD is None else THRESHOLD
+    return regions(prob, thr, min_s=0.3, bridge_s=BRIDGE_S)
+
+
+def overlap_probability_for(t) -> tuple[np.ndarray | None, str]:
+    """(two-voice probability per 100 ms, status) for the transcript's audio file."""
+    path = t.source.get("file")
+    if not path or t.source.get("kind") != "audio":
+        return None, "no audio"
+    if not Path(path).is_file():
+        return None, "audio file not available"
+    try:
+        from ..audio import load_audio
+        from ..overlap.model import overlap_probability
+
+        a = load_audio(path, check_silence=False)
+        x = a.samples.mean(axis=0) if a.samples.ndim == 2 else a.samples
+        return overlap_probability(np.asarray(x, np.float32)), "used"
+    except Exception as e:  # noqa: BLE001 - the stage still gives everything else
+        return None, f"failed: {type(e).__name__}: {e}"
+
+
+def _last_before(tl: Timeline, t: float) -> Tok | None:
+    best = None
+    for sid, ts in tl.toks.items():
+        i = bisect.bisect_right(tl.tok_starts[sid], t + EPS)
+        for x in ts[max(0, i - 3):i]:
+            if x.word and (best is None or x.end > best.end):
+                best = x
+    return best
+
+
+def _first_after(tl: Timeline, t: float, exclude: str | None = None) -> Tok | None:
+    best = None
+    for sid, ts in tl.toks.items():
+        if sid == exclude:
+            continue
+        i = bisect.bisect_left(tl.tok_starts[sid], t - EPS)
+        for x in ts[i:i + 3]:
+            if x.word and (best is None or x.start < best.start):
+                best = x
+    return best
+
+
+def detector_events(tl: Timeline, regions: list[tuple[float, float, float]]) -> list[dict[str, Any]]:
+    from .events import _run_at
+
+    out: list[dict[str, Any]] = []
+    for s, e, p in regions:
+        if e - s < MIN_OVERLAP_S - EPS:
+            continue
+        a_tok = _last_before(tl, s - A_BEFORE)
+        if a_tok is None or s - a_tok.end > ACTIVE_GAP + EPS:
+            continue  # nobody talking at the region's start: a simultaneous start or noise
+        a = a_tok.speaker
+        ra = _run_at(tl, a, a_tok.start)
+        if ra is None or sum(1 for x in ra.words if x.end <= s + 0.5) < MIN_REMAINING_WORDS:
+            continue
+        b_tok = _first_after(tl, s - 0.3, exclude=a)
+        if b_tok is None or b_tok.start > e + TAKE_WITHIN + EPS:
+            lost = _lost_onset(tl, a, ra, s, e, p)
+            if lost is not None:
+                out.append(lost)
+            continue
+        b = b_tok.speaker
+        rb = _run_at(tl, b, b_tok.start)
+        said = [x for x in (rb.words if rb else [b_tok]) if x.start >= b_tok.start - EPS]
+        text = " ".join(x.text for x in said[:4])
+        if not has_words(text) or (len(said) <= 3 and is_backchannel(text)):
+            continue
+        a_more = [x for x in ra.words if x.start > max(e, b_tok.start) + EPS and x.start <= s + YIELD_WITHIN + EPS]
+        out.append({"type": "interruption", "at": round(s, 2), "by": tl.roles.get(b, "other"), "by_speaker": b,
+                    "text": " ".join(x.text for x in said[:10]) + (" …" if len(said) > 10 else ""),
+                    "of": tl.roles.get(a, "other"), "of_speaker": a, "of_remaining_s": round(e - s, 2),
+                    "of_remaining_words": None, "succeeded": not a_more, "overlap_s": round(e - s, 2),
+                    "overlap_probability": round(p, 2), "evidence": "overlap_detector",
+                    "confidence": "medium" if p >= 0.7 else "low"})
+    return out
+
+
+def _lost_onset(tl: Timeline, a: str, ra, s: float, e: float, p: float) -> dict[str, Any] | None:
+    """A keeps talking through a long double-talk region and B's words are nowhere: B's attempt
+    was lost in the mix. The other role is B (two-party visit)."""
+    if LOST_ONSET_S is None or e - s < LOST_ONSET_S - EPS or ra.end < e - EPS:
+        return None
+    others = [sid for sid, r in tl.roles.items() if sid != a and r in ("clinician", "patient") and r != tl.roles.get(a)]
+    if len(others) != 1:
+        return None
+    b = others[0]
+    return {"type": "interruption", "at": round(s, 2), "by": tl.roles[b], "by_speaker": b, "text": "",
+            "of": tl.roles.get(a, "other"), "of_speaker": a, "of_remaining_s": round(e - s, 2),
+            "of_remaining_words": None, "succeeded": False, "overlap_s": round(e - s, 2),
+            "overlap_probability": round(p, 2), "evidence": "overlap_detector_no_words", "confidence": "low"}
+
+
+def talk_with_double_talk(tl: Timeline, regs: list[tuple[float, float, float]]) -> dict[str, float]:
+    """Talk time per role when each double-talk region also counts for the role whose words do
+    not cover it (in a mix the transcript gives the region to one voice only)."""
+    from .metrics import _union
+
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for sid, segs in tl.segments.items():
+        spans.setdefault(tl.roles.get(sid, "other"), []).extend((s.start, s.end) for s in segs)
+    two = [r for r in spans if r in ("clinician", "patient")]
+    if len(two) == 2:
+        add: dict[str, list[tuple[float, float]]] = {r: [] for r in two}
+        for s, e, _ in regs:
+            cover = {r: _union([(max(a, s), min(b, e)) for a, b in spans[r] if b > s and a < e]) for r in two}
+            lo = min(two, key=lambda r: cover[r])
+            if cover[lo] < 0.5 * (e - s):
+                add[lo].append((s, e))
+        for r in two:
+            spans[r] = spans[r] + add[r]
+    return {r: _union(v) for r, v in spans.items()}

@@ -1,0 +1,94 @@
+"""Overlapped-speech detector (analyzer/overlap) and its use by the turn-taking stage on mono."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analyzer.model import Speaker, Transcript, Utterance, Word
+from analyzer.overlap.features import dim, frame_features
+from analyzer.overlap.model import MODEL_PATH, load_model, overlap_probability, regions
+from analyzer.turntaking import analyze_turns, build_timeline
+from analyzer.turntaking.mono import detector_events
+
+ROLE = {"C": "clinician", "P": "patient"}
+
+
+def words_over(s: float, e: float, text: str) -> list[Word]:
+    toks = text.split()
+    step = (e - s) / len(toks)
+    return [Word(w, round(s + i * step, 3), round(s + (i + 1) * step - 0.02, 3)) for i, w in enumerate(toks)]
+
+
+def mix_transcript(*utts) -> Transcript:
+    us = [Utterance(speaker=spk, role=ROLE[spk], start=s, end=e, text=x, words=words_over(s, e, x))
+          for spk, s, e, x in utts]
+    t = Transcript(utterances=us, speakers={k: Speaker(k, ROLE[k], 1.0, "input") for k in {u[0] for u in utts}})
+    t.sort()
+    t.source["speaker_mode"] = "mix"
+    return t
+
+
+PAT = "so I have been getting these headaches every morning for about two weeks now"
+
+
+def test_region_with_a_speaker_change_is_an_interruption_by_who_holds_the_floor_after():
+    t = mix_transcript(("P", 0.0, 6.0, PAT), ("C", 6.1, 9.0, "and do you get any sickness with them"))
+    [e] = detector_events(build_timeline(t), [(4.8, 6.0, 0.8)])
+    assert (e["type"], e["by"], e["of"], e["at"]) == ("interruption", "clinician", "patient", 4.8)
+    assert e["evidence"] == "overlap_detector" and e["confidence"] == "medium" and e["succeeded"] is True
+    assert e["of_remaining_s"] == 1.2
+
+
+def test_no_interruption_for_backchannel_short_region_few_words_or_silence_before():
+    tl = build_timeline(mix_transcript(("P", 0.0, 6.0, PAT), ("C", 6.1, 6.6, "mm-hmm"), ("P", 7.0, 9.0, "and it hurts a lot")))
+    assert detector_events(tl, [(5.0, 6.0, 0.9)]) == []  # a backchannel is not an interruption
+    tl = build_timeline(mix_transcript(("P", 0.0, 6.0, PAT), ("C", 6.1, 9.0, "and do you get any sickness with them")))
+    assert detector_events(tl, [(5.6, 6.0, 0.9)]) == []  # 0.4 s of double talk: too short
+    tl = build_timeline(mix_transcript(("P", 0.0, 1.0, "yes I do"), ("C", 1.1, 4.0, "and do you get any sickness with them")))
+    assert detector_events(tl, [(0.4, 1.2, 0.9)]) == []  # fewer than 4 words of the patient so far
+    tl = build_timeline(mix_transcript(("P", 0.0, 3.0, "so I have been getting these"), ("C", 5.0, 8.0, "and do you get any sickness")))
+    assert detector_events(tl, [(4.0, 5.2, 0.9)]) == []  # the patient had stopped 1 s before
+
+
+def test_stage_uses_the_detector_only_on_mono_audio(tmp_path):
+    t = mix_transcript(("P", 0.0, 6.0, PAT), ("C", 6.1, 9.0, "and do you get any sickness with them"))
+    _, m = analyze_turns(t)
+    assert m["method"]["overlap_detector"]["status"] == "no audio"
+    t.source["speaker_mode"] = "multichannel"
+    _, m = analyze_turns(t)
+    assert "overlap_detector" not in m["method"]
+
+
+def test_features_are_deterministic_and_shaped():
+    rng = np.random.default_rng(0)
+    a = (rng.normal(0, 0.05, 16000 * 3)).astype(np.float32)
+    f1, f2 = frame_features(a), frame_features(a)
+    assert f1.shape == (30, dim()) and np.array_equal(f1, f2)
+    assert regions(np.array([0, .9, .9, .9, 0, .9, .9, .9, .9, 0, 0, 0, .9]), 0.5, min_s=0.3) == [(0.1, 0.9, pytest.approx(0.9 * 7 / 8))]
+
+
+def test_artifact_is_small_and_documented():
+    assert MODEL_PATH.stat().st_size < 5e6
+    assert (MODEL_PATH.parent / "MODEL_CARD.md").is_file()
+    m = load_model()
+    assert m["W0"].shape[1] == dim() and 0 < float(m["threshold"]) < 1
+
+
+def test_detector_hears_two_voices_where_they_overlap():
+    """Two espeak voices (unseen sentences), the second coming in 1.5 s before the first ends."""
+    synth = pytest.importorskip("benchmarks.synth")
+    sr = 16000
+    try:
+        a = synth.synthesize("I was wondering whether the tablets could be causing my stomach trouble lately", "espeak_m", sr)
+        b = synth.synthesize("Right, let us look at when you started taking them and how often", "espeak_f", sr)
+    except Exception as e:  # noqa: BLE001
+        pytest.skip(f"no TTS: {e}")
+    start_b = len(a) - int(1.5 * sr)
+    n = start_b + len(b) + sr
+    mix = np.zeros(n, np.float32)
+    mix[: len(a)] += a
+    mix[start_b:start_b + len(b)] += 0.7 * b
+    p = overlap_probability(mix)
+    both = p[int(start_b / 1600) + 2: int(len(a) / 1600) - 2]
+    one = np.concatenate([p[5: int(start_b / 1600) - 3], p[int(len(a) / 1600) + 3: int((start_b + len(b)) / 1600) - 3]])
+    assert both.mean() > 0.5 and one.mean() < 0.3, (both.mean(), one.mean())
