@@ -92,3 +92,20 @@ def test_detector_hears_two_voices_where_they_overlap():
     both = p[int(start_b / 1600) + 2: int(len(a) / 1600) - 2]
     one = np.concatenate([p[5: int(start_b / 1600) - 3], p[int(len(a) / 1600) + 3: int((start_b + len(b)) / 1600) - 3]])
     assert both.mean() > 0.5 and one.mean() < 0.3, (both.mean(), one.mean())
+
+
+def test_short_double_talk_inside_ones_speech_with_no_words_is_a_lost_backchannel():
+    t = mix_transcript(("P", 0.0, 9.0, PAT + " and they get worse in the evening"), ("C", 12.0, 13.0, "okay I see"))
+    tl = build_timeline(t)
+    [e] = detector_events(tl, [], [(4.0, 4.6, 0.9)])
+    assert (e["type"], e["by"], e["of"], e["confidence"]) == ("backchannel", "clinician", "patient", "low")
+    assert detector_events(tl, [], [(4.0, 5.8, 0.9)]) == []  # too long for a backchannel
+    ev = detector_events(tl, [(3.5, 5.0, 0.9)], [(4.0, 4.6, 0.9)])  # inside a long region: not a backchannel
+    assert [x["type"] for x in ev] == ["interruption"]
+
+
+def test_long_double_talk_with_the_other_never_taking_the_floor_is_a_failed_interruption():
+    t = mix_transcript(("P", 0.0, 9.0, PAT + " and they get worse in the evening"), ("C", 12.0, 13.0, "okay I see"))
+    [e] = detector_events(build_timeline(t), [(4.0, 6.0, 0.9)])
+    assert (e["type"], e["by"], e["of"], e["succeeded"]) == ("interruption", "clinician", "patient", False)
+    assert e["evidence"] == "overlap_detector_no_words" and e["confidence"] == "low"

@@ -151,12 +151,12 @@ def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
     info: dict[str, Any] = {"status": status, **PARAMS}
     if prob is None:
         return info, None
-    regs = regions_of(prob)
+    regs, short = regions_of(prob)
     info["double_talk_s"] = round(sum(e - s for s, e, _ in regs), 1)
     info["regions"] = len(regs)
-    have = [e["at"] for e in events if e["type"] == "interruption"]
-    for ev in detector_events(tl, regs):
-        if not any(abs(ev["at"] - x) <= 1.0 for x in have):
+    have = [e["at"] for e in events if e["type"] in ("interruption", "backchannel")]
+    for ev in detector_events(tl, regs, short):
+        if not any(abs(ev["at"] - x) <= 1.0 for x in have):  # the word-based rules saw it already
             events.append(ev)
             have.append(ev["at"])
     events.sort(key=lambda e: (e["at"], e["type"] != "interruption"))

@@ -24,21 +24,28 @@ from .lexicon import has_words, is_backchannel
 from .params import ACTIVE_GAP, EPS, MIN_REMAINING_WORDS, YIELD_WITHIN
 from .timeline import Timeline, Tok
 
-MIN_OVERLAP_S = 1.0  # s of double talk for an interruption (the reference has >= 1.0 s of both voices)
+MIN_OVERLAP_S = 1.2  # s of double talk for an interruption (the reference has >= 1.0 s of both voices)
 TAKE_WITHIN = 1.0  # s after the region in which B's words must begin
 A_BEFORE = 0.1  # s; A is the speaker of the last word begun this long before the region (B's first word may open it)
-BRIDGE_S = 0.5  # s; double-talk stretches this close are one region
+BRIDGE_S = 0.7  # s; double-talk stretches this close are one region
 LOST_ONSET_S = 1.5  # s; a region this long inside A's speech with no words of B is an
 #                      interruption by the other role (B's words lost in the mix; low confidence)
-THRESHOLD = 0.7  # two-voice probability for a region (tuned on day1; None: the model's own, models/overlap/)
-PARAMS = {"min_overlap_s": MIN_OVERLAP_S, "take_within_s": TAKE_WITHIN, "threshold": THRESHOLD}
+BACKCHANNEL_S = (0.4, 1.2)  # s: a region (BACKCHANNEL_BRIDGE_S) this long inside A's speech, no words of the
+#                       other and A going on, is a backchannel by the other role (low confidence)
+BACKCHANNEL_THRESHOLD, BACKCHANNEL_BRIDGE_S = 0.5, 0.2
+THRESHOLD = 0.8  # two-voice probability for a region (tuned on day1; None: the model's own, models/overlap/)
+PARAMS = {"threshold": THRESHOLD, "bridge_s": BRIDGE_S, "min_overlap_s": MIN_OVERLAP_S, "take_within_s": TAKE_WITHIN,
+          "lost_onset_s": LOST_ONSET_S, "backchannel_s": BACKCHANNEL_S, "backchannel_threshold": BACKCHANNEL_THRESHOLD,
+          "backchannel_bridge_s": BACKCHANNEL_BRIDGE_S}
 
 
-def regions_of(prob: np.ndarray) -> list[tuple[float, float, float]]:
+def regions_of(prob: np.ndarray) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """(regions for interruptions, short regions for backchannels)."""
     from ..overlap.model import load_model, regions
 
     thr = float(load_model()["threshold"]) if THRESHOLD is None else THRESHOLD
-    return regions(prob, thr, min_s=0.3, bridge_s=BRIDGE_S)
+    return (regions(prob, thr, min_s=0.3, bridge_s=BRIDGE_S),
+            regions(prob, BACKCHANNEL_THRESHOLD, min_s=0.2, bridge_s=BACKCHANNEL_BRIDGE_S))
 
 
 def overlap_probability_for(t) -> tuple[np.ndarray | None, str]:
@@ -81,10 +88,19 @@ def _first_after(tl: Timeline, t: float, exclude: str | None = None) -> Tok | No
     return best
 
 
-def detector_events(tl: Timeline, regions: list[tuple[float, float, float]]) -> list[dict[str, Any]]:
+def detector_events(tl: Timeline, regions: list[tuple[float, float, float]],
+                    short: list[tuple[float, float, float]] = ()) -> list[dict[str, Any]]:
+    """Interruptions from ``regions``; backchannels whose words were lost from ``short``
+    regions outside the long ones."""
     from .events import _run_at
 
     out: list[dict[str, Any]] = []
+    long = [(s, e) for s, e, _ in regions if e - s >= MIN_OVERLAP_S - EPS]
+    for s, e, p in short:
+        if not any(a < e and s < b for a, b in long):
+            bc = _lost_backchannel(tl, s, e, p)
+            if bc is not None:
+                out.append(bc)
     for s, e, p in regions:
         if e - s < MIN_OVERLAP_S - EPS:
             continue
@@ -114,7 +130,34 @@ def detector_events(tl: Timeline, regions: list[tuple[float, float, float]]) -> 
                     "of_remaining_words": None, "succeeded": not a_more, "overlap_s": round(e - s, 2),
                     "overlap_probability": round(p, 2), "evidence": "overlap_detector",
                     "confidence": "medium" if p >= 0.7 else "low"})
-    return out
+    return sorted(out, key=lambda x: x["at"])
+
+
+def _other_speaker(tl: Timeline, a: str) -> str | None:
+    others = [sid for sid, r in tl.roles.items() if sid != a and r in ("clinician", "patient") and r != tl.roles.get(a)]
+    return others[0] if len(others) == 1 else None
+
+
+def _lost_backchannel(tl: Timeline, s: float, e: float, p: float) -> dict[str, Any] | None:
+    """A short double-talk region inside A's speech with no words of anyone else near it."""
+    from .events import _run_at
+
+    if BACKCHANNEL_S is None or not (BACKCHANNEL_S[0] - EPS <= e - s <= BACKCHANNEL_S[1] + EPS):
+        return None
+    a_tok = _last_before(tl, s - A_BEFORE)
+    if a_tok is None or s - a_tok.end > ACTIVE_GAP + EPS:
+        return None
+    a = a_tok.speaker
+    ra = _run_at(tl, a, a_tok.start)
+    b = _other_speaker(tl, a)
+    if ra is None or b is None or ra.end < e + 0.3:
+        return None  # A must go on past the region
+    near = _first_after(tl, s - 0.5, exclude=a)
+    if near is not None and near.start <= e + 0.5:
+        return None  # the other's words are in the transcript: the word-based rules see them
+    return {"type": "backchannel", "at": round(s, 2), "by": tl.roles[b], "by_speaker": b, "text": "",
+            "of": tl.roles.get(a, "other"), "of_speaker": a, "overlap_s": round(e - s, 2),
+            "overlap_probability": round(p, 2), "evidence": "overlap_detector_no_words", "confidence": "low"}
 
 
 def _lost_onset(tl: Timeline, a: str, ra, s: float, e: float, p: float) -> dict[str, Any] | None:
@@ -122,10 +165,9 @@ def _lost_onset(tl: Timeline, a: str, ra, s: float, e: float, p: float) -> dict[
     was lost in the mix. The other role is B (two-party visit)."""
     if LOST_ONSET_S is None or e - s < LOST_ONSET_S - EPS or ra.end < e - EPS:
         return None
-    others = [sid for sid, r in tl.roles.items() if sid != a and r in ("clinician", "patient") and r != tl.roles.get(a)]
-    if len(others) != 1:
+    b = _other_speaker(tl, a)
+    if b is None:
         return None
-    b = others[0]
     return {"type": "interruption", "at": round(s, 2), "by": tl.roles[b], "by_speaker": b, "text": "",
             "of": tl.roles.get(a, "other"), "of_speaker": a, "of_remaining_s": round(e - s, 2),
             "of_remaining_words": None, "succeeded": False, "overlap_s": round(e - s, 2),
