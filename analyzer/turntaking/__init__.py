@@ -56,23 +56,21 @@ with ``delay`` = seconds from the start of the opening statement.
 
 Mono (diarized) audio: there is one word stream; where two people talk at once, Whisper keeps
 one voice and the other's words are dropped or given to the wrong speaker, so most overlaps
-leave no trace in the transcript. With ``source.speaker_mode == "mix"`` a speaker change
-within ``CUT_OFF_GAP`` (0.25 s) of the other's last word, after 4+ words ending mid-clause (no
-sentence-final punctuation, a dash or ellipsis, or a word a sentence cannot end on such as
-"and", "the"), is listed as an ``overlap`` with ``reason: "possible_cut_off"``, ``evidence:
-"cut_off"``, ``confidence: "low"``. It is NOT counted as an interruption, and no other mono
-signal is either, because none separates interruptions from ordinary turn changes well enough
-to report them to a clinician. Measured on the tuning part of the benchmark (synthetic
-PriMock57 mixes of six day1 visits, 4 min each; reference interruptions from the human timings): the cut-off
-rule matched 0 of 12 reference interruptions with 26 candidates; only half of the reference
-interruptions have a transcript speaker change within 2.5 s at all; at speaker changes, the gap,
-Whisper's word probability and the diarizer's two-speaker evidence (how much better a window's
-voice embedding fits a blend of the two speakers' centroids than either one) each separate
-interruptions from other changes with ROC AUC 0.57-0.74; regions where that blend evidence is
-high (0.3-1.5 s long) gave interruption F1 0.05-0.26; a two-voice pitch salience gave AUC
-0.50-0.63 for overlapped frames. ``metrics.caveats`` says that the counts are a lower bound for
-such recordings. Interruptions seen as overlapping words carry ``evidence: "overlap"``,
-``confidence: "high"``.
+leave no trace in the transcript. With ``source.speaker_mode == "mix"`` the stage therefore
+reads the audio file (``source.file``) and runs the overlapped-speech detector
+(``analyzer/overlap``: a small MLP trained on synthetic two-voice mixes, never used on
+multichannel input) to find where two voices sound at once; ``mono.py`` turns its regions into
+events (evidence ``overlap_detector``; confidence ``medium`` or ``low``): an interruption where
+>= 1.2 s of double talk starts while A is talking (4+ words so far) and B's words (not a
+backchannel) begin inside it or within 1 s after, by B of A, at the region's start; a failed
+interruption by the other role where >= 1.5 s of double talk lies inside A's speech and B's
+words are nowhere; a backchannel by the other role for 0.4-1.2 s of double talk inside A's
+speech with no words of anyone else near. Double talk also counts in talk time for the voice
+the transcript left out. ``metrics.method.overlap_detector`` says whether it ran (the audio may
+be gone when a saved transcript is re-analysed). Without it, mono gives no interruptions.
+A speaker change within ``CUT_OFF_GAP`` (0.25 s) of the other's last word, after 4+ words
+ending mid-clause, is still listed as an ``overlap`` with ``reason: "possible_cut_off"``
+(low confidence). Figures: README "Turn-taking".
 
 Metrics: see ``turn_metrics``. Without times (plain text) the metrics that need none (words,
 word share, turns, longest monologue in words, questions, agenda) are given and

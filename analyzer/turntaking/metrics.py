@@ -323,10 +323,11 @@ def untimed_metrics(t: Transcript) -> dict[str, Any]:
 
 MIX_CAVEAT = (
     "One microphone (a diarized mix): where two people talk at once, speech recognition keeps one "
-    "voice and the other's words are lost or given to the wrong speaker, so interruptions, "
-    "backchannels and overlaps are undercounted (on synthetic two-voice visits few of them are "
-    "recovered: see benchmarks/turntaking.py). A speaker change right after an unfinished clause is "
-    "listed as an overlap with reason 'possible_cut_off' and is not counted as an interruption. "
+    "voice and the other's words are lost or given to the wrong speaker. Interruptions and "
+    "backchannels are found from an overlapped-speech detector (two voices at once in the audio) "
+    "with the transcript's speaker changes around it; they are less reliable than with one "
+    "microphone per speaker (on synthetic two-voice visits about half of the interruptions are "
+    "found: see benchmarks/turntaking.py) and marked with their confidence. "
     "Talk time, turns, pauses and monologues remain usable."
 )
 
