@@ -109,3 +109,10 @@ def test_long_double_talk_with_the_other_never_taking_the_floor_is_a_failed_inte
     [e] = detector_events(build_timeline(t), [(4.0, 6.0, 0.9)])
     assert (e["type"], e["by"], e["of"], e["succeeded"]) == ("interruption", "clinician", "patient", False)
     assert e["evidence"] == "overlap_detector_no_words" and e["confidence"] == "low"
+
+
+def test_words_of_the_interrupter_just_before_the_double_talk_do_not_reverse_who_cut_in():
+    # The diarizer starts the clinician's words at 5.6, 0.4 s before the detector hears two voices.
+    t = mix_transcript(("P", 0.0, 5.5, PAT), ("C", 5.6, 9.0, "and do you get any sickness with them"))
+    [e] = detector_events(build_timeline(t), [(6.0, 7.5, 0.9)])
+    assert (e["by"], e["of"]) == ("clinician", "patient")

@@ -27,6 +27,9 @@ from .timeline import Timeline, Tok
 MIN_OVERLAP_S = 1.2  # s of double talk for an interruption (the reference has >= 1.0 s of both voices)
 TAKE_WITHIN = 1.0  # s after the region in which B's words must begin
 A_BEFORE = 0.1  # s; A is the speaker of the last word begun this long before the region (B's first word may open it)
+ONSET_LEAD_S = 1.0  # s; when the words just before the region begin a segment of
+#                      theirs that started at most this long before it, right after the other spoke,
+#                      they are B's (the diarizer gave B's onset before the double talk was heard)
 BRIDGE_S = 0.7  # s; double-talk stretches this close are one region
 LOST_ONSET_S = 1.5  # s; a region this long inside A's speech with no words of B is an
 #                      interruption by the other role (B's words lost in the mix; low confidence)
@@ -35,7 +38,7 @@ BACKCHANNEL_S = (0.4, 1.2)  # s: a region (BACKCHANNEL_BRIDGE_S) this long insid
 BACKCHANNEL_THRESHOLD, BACKCHANNEL_BRIDGE_S = 0.5, 0.2
 THRESHOLD = 0.8  # two-voice probability for a region (tuned on day1; None: the model's own, models/overlap/)
 PARAMS = {"threshold": THRESHOLD, "bridge_s": BRIDGE_S, "min_overlap_s": MIN_OVERLAP_S, "take_within_s": TAKE_WITHIN,
-          "lost_onset_s": LOST_ONSET_S, "backchannel_s": BACKCHANNEL_S, "backchannel_threshold": BACKCHANNEL_THRESHOLD,
+          "lost_onset_s": LOST_ONSET_S, "onset_lead_s": ONSET_LEAD_S, "backchannel_s": BACKCHANNEL_S, "backchannel_threshold": BACKCHANNEL_THRESHOLD,
           "backchannel_bridge_s": BACKCHANNEL_BRIDGE_S}
 
 
@@ -66,9 +69,11 @@ def overlap_probability_for(t) -> tuple[np.ndarray | None, str]:
         return None, f"failed: {type(e).__name__}: {e}"
 
 
-def _last_before(tl: Timeline, t: float) -> Tok | None:
+def _last_before(tl: Timeline, t: float, exclude: str | None = None) -> Tok | None:
     best = None
     for sid, ts in tl.toks.items():
+        if sid == exclude:
+            continue
         i = bisect.bisect_right(tl.tok_starts[sid], t + EPS)
         for x in ts[max(0, i - 3):i]:
             if x.word and (best is None or x.end > best.end):
@@ -108,10 +113,17 @@ def detector_events(tl: Timeline, regions: list[tuple[float, float, float]],
         if a_tok is None or s - a_tok.end > ACTIVE_GAP + EPS:
             continue  # nobody talking at the region's start: a simultaneous start or noise
         a = a_tok.speaker
+        b_tok = None
+        if ONSET_LEAD_S is not None:  # the words just before the region may already be B's
+            seg = next((g for g in tl.segments[a] if g.start - EPS <= a_tok.start <= g.end + EPS), None)
+            prev = _last_before(tl, seg.start - EPS, exclude=a) if seg is not None else None
+            if (seg is not None and seg.start >= s - ONSET_LEAD_S - EPS and prev is not None
+                    and seg.start - prev.end <= ACTIVE_GAP + EPS):
+                b_tok, a_tok, a = seg.toks[0], prev, prev.speaker
         ra = _run_at(tl, a, a_tok.start)
         if ra is None or sum(1 for x in ra.words if x.end <= s + 0.5) < MIN_REMAINING_WORDS:
             continue
-        b_tok = _first_after(tl, s - 0.3, exclude=a)
+        b_tok = b_tok or _first_after(tl, s - 0.3, exclude=a)
         if b_tok is None or b_tok.start > e + TAKE_WITHIN + EPS:
             lost = _lost_onset(tl, a, ra, s, e, p)
             if lost is not None:
