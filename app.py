@@ -27,6 +27,7 @@ from analyzer.webapp.views import auth, common, lists, upload, visit_page  # noq
 
 st.set_page_config(page_title="Visit feedback", page_icon=":material/stethoscope:", layout="wide")
 
+common.page_style()
 cfg = load_config()
 store = common.store_for(cfg)
 user = auth.current_user(store, cfg)

@@ -1,4 +1,4 @@
-"""Command line: ``visit-analyzer transcribe|analyze|models|batch``.
+"""Command line: ``visit-analyzer transcribe|analyze|models|batch|users``.
 
 Exit codes: 0 done, 2 bad input (one line naming the file and the reason), 3 speech model
 missing or altered, 130 interrupted. Output is written only when everything succeeded.
@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _batch_arguments(sub.add_parser("batch", help="analyse every recording/transcript in a folder into the store "
                                                   "(skips what is done, resumes after an interruption)"))
+    from .users_cli import add_arguments as _users_arguments
+
+    _users_arguments(sub.add_parser("users", help="manage the app's accounts: add, list, password, remove"))
     return ap
 
 
@@ -65,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             from .batch import main_batch
 
             return main_batch(args)
+        if args.command == "users":
+            from .users_cli import main_users
+
+            return main_users(args)
         return _run(args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -127,6 +127,7 @@ def test_bad_upload_says_why_and_stores_nothing(data_dir, name, data, reason):
     upload_form(at, name, data)
     assert not at.exception
     assert at.error and reason in at.error[0].value and "Nothing was stored" in at.error[0].value
+    assert "Errno" not in at.error[0].value and "/tmp/" not in at.error[0].value  # plain words only
     store = open_store(data_dir)
     assert store.visits_for(store.local_user()) == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .accounts import AccountsMixin
 from .audit import AuditMixin
 from .coach import CoachMixin
 from .core import CoreStore
@@ -11,7 +12,7 @@ from .jobs import JobsMixin
 from .paths import ENV_DB_URL, default_data_dir
 
 
-class Store(AuditMixin, JobsMixin, CoachMixin, CoreStore):
+class Store(AccountsMixin, AuditMixin, JobsMixin, CoachMixin, CoreStore):
     """See the package docstring; every method checks the user's access in the database."""
 
     def __repr__(self) -> str:

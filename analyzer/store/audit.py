@@ -9,7 +9,8 @@ from .models import AuditRow, UserRow, VisitRow, utcnow
 from .records import User
 
 ACTIONS = ("visit.create", "visit.view", "audio.open", "visit.share", "visit.revoke", "visit.delete",
-           "corrections.export", "user.login", "user.login_failed")
+           "corrections.export", "user.login", "user.login_failed", "user.password",
+           "user.remove")
 
 
 REPEAT_S = 600  # a view or audio access repeated within 10 minutes (an app re-rendering) is logged once

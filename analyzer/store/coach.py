@@ -140,7 +140,7 @@ class CoachMixin:
 
     def progress(self, user: User, clinician_username: str) -> list[dict]:
         """Scorecard figures per analysed visit, oldest first: the clinician's own, or (for a coach)
-        the ones shared with them. [{visit, title, date, figures: {key: {value, display, rating}}}]"""
+        the ones shared with them. [{visit, title, date, figures: {key: {label, value, display, rating, unit}}}]"""
         from ..report import build_report
 
         with self._tx() as s:
@@ -160,7 +160,7 @@ class CoachMixin:
             rep = build_report(data)
             out.append({"visit": vid, "title": title, "date": created.isoformat(),
                         "figures": {f.key: {"label": f.label, "value": f.value, "display": f.display,
-                                            "rating": f.rating} for f in rep.scorecard}})
+                                            "rating": f.rating, "unit": f.unit} for f in rep.scorecard}})
         return out
 
 

@@ -2,9 +2,11 @@
 
     streamlit run app.py                                # local: one clinician, no sign-in
     streamlit run app.py -- --accounts                  # accounts: sign in, clinicians and coaches
+    streamlit run app.py -- --accounts --allow-signup   # ... and anyone who reaches it may register
     streamlit run app.py -- --data-dir DIR --db-url postgresql://...
 
-or the environment: VISIT_ANALYZER_ACCOUNTS=1, VISIT_ANALYZER_DATA=DIR, VISIT_ANALYZER_DB_URL=URL.
+or the environment: VISIT_ANALYZER_ACCOUNTS=1, VISIT_ANALYZER_SIGNUP=1, VISIT_ANALYZER_DATA=DIR,
+VISIT_ANALYZER_DB_URL=URL. Without --allow-signup accounts come from `visit-analyzer users add`.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_ACCOUNTS = "VISIT_ANALYZER_ACCOUNTS"
+ENV_SIGNUP = "VISIT_ANALYZER_SIGNUP"
 _TRUE = ("1", "true", "yes", "on")
 
 
@@ -23,6 +26,7 @@ class AppConfig:
     accounts: bool
     data_dir: Path
     db_url: str | None = None
+    allow_signup: bool = False  # a clinic's accounts are made by its administrator (visit-analyzer users add)
 
     @property
     def mode(self) -> str:
@@ -40,8 +44,11 @@ def load_config(argv: list[str] | None = None, env: dict[str, str] | None = None
     ap.add_argument("--local", action="store_true")
     ap.add_argument("--data-dir")
     ap.add_argument("--db-url")
+    ap.add_argument("--allow-signup", action="store_true")
     args, _ = ap.parse_known_args(sys.argv[1:] if argv is None else argv)
     accounts = args.accounts or (env.get(ENV_ACCOUNTS, "").strip().lower() in _TRUE and not args.local)
     data_dir = Path(args.data_dir).expanduser() if args.data_dir else (
         Path(env["VISIT_ANALYZER_DATA"]).expanduser() if env.get("VISIT_ANALYZER_DATA") else default_data_dir())
-    return AppConfig(accounts=accounts, data_dir=data_dir, db_url=args.db_url or env.get("VISIT_ANALYZER_DB_URL") or None)
+    signup = args.allow_signup or env.get(ENV_SIGNUP, "").strip().lower() in _TRUE
+    return AppConfig(accounts=accounts, data_dir=data_dir, db_url=args.db_url or env.get("VISIT_ANALYZER_DB_URL") or None,
+                     allow_signup=signup)

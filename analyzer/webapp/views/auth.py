@@ -17,7 +17,7 @@ def current_user(store, cfg: AppConfig):
     user = st.session_state.get("user")
     if user is not None:
         return user
-    _sign_in_page(store)
+    _sign_in_page(store, cfg)
     st.stop()
 
 
@@ -28,10 +28,21 @@ def sign_out() -> None:
     st.rerun()
 
 
-def _sign_in_page(store) -> None:
+def admin_command(cfg: AppConfig) -> str:
+    where = f"--db-url {cfg.db_url}" if cfg.db_url else f"--data-dir {cfg.data_dir}"
+    return f"visit-analyzer users add NAME --role clinician {where}"
+
+
+def _sign_in_page(store, cfg: AppConfig) -> None:
     st.title("Visit feedback")
     st.caption("Relational-communication feedback on consented recordings of clinical visits. "
                "Everything stays on this machine.")
+    if not cfg.allow_signup and store.count_users() == 0:
+        st.warning("There are no accounts yet. Whoever runs this copy of the app creates them on this machine:",
+                   icon=":material/person_add:")
+        st.code(admin_command(cfg), language="bash")
+        st.caption("(`--role coach` for a coach.) Then sign in here. Or start the app with `--allow-signup` "
+                   "to let anyone who can reach it register.")
     left, right = st.columns(2)
     with left:
         st.subheader("Sign in")
@@ -47,6 +58,11 @@ def _sign_in_page(store) -> None:
                 st.session_state["user"] = user
                 st.rerun()  # the URL (?visit=ID) is kept: access is checked on the next run
     with right:
+        if not cfg.allow_signup:
+            st.subheader("No account?")
+            st.markdown("Accounts are created by whoever runs this app for your clinic, with "
+                        "`visit-analyzer users add`. Ask them for one.")
+            return
         st.subheader("Create an account")
         with st.form("sign_up"):
             name = st.text_input("Username", key="new_user")

@@ -55,6 +55,23 @@ def badge(label: str) -> str:
     return f":{colour}-badge[{text}]"
 
 
+# st.metric cuts long values and labels with "…" ("not interrupted (7.3 s)" showed as "not interrupted…"):
+# let them wrap instead, so every figure is read whole.
+_CSS = """<style>
+[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stMetricValue"] { font-size: 1.9rem; line-height: 1.2; }
+/* The progress panel is redrawn every second; Streamlit greys stale elements while it reruns, which
+   made the panel flicker grey. It is never stale in a way that matters. */
+.st-key-analysis_progress, .st-key-analysis_progress *, [data-stale="true"]:has(.st-key-analysis_progress) {
+  opacity: 1 !important; transition: none !important; }
+</style>"""
+
+
+def page_style() -> None:
+    st.html(_CSS)
+
+
 def goto(**params: Any) -> None:
     """Navigate: replace the URL's query parameters and rerun."""
     st.query_params.clear()

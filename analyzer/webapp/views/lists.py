@@ -84,19 +84,26 @@ def progress_page(store, user) -> None:
                            "interruptions_by_clinician") if k in keys] or list(keys)[:4]
     chosen = st.multiselect("Figures", list(keys), default=default, format_func=lambda k: keys[k],
                             key="progress_figures")
+    # x: the visits in order (several a day are common; a time axis would stack them on one point).
+    xs = [f"{n + 1}. {r['date'][:10]}" for n, r in enumerate(rows)]
     cols = st.columns(2)
     for n, k in enumerate(chosen):
-        xs, ys, text = [], [], []
-        for r in rows:
+        px, ys, text = [], [], []
+        pct = False
+        for x, r in zip(xs, rows):
             f = r["figures"].get(k)
             y = _numeric(f) if f else None
             if y is not None:
-                xs.append(r["date"][:16].replace("T", " "))
-                ys.append(y)
+                pct = f.get("unit") == "percent" or f.get("unit") == "pair"
+                px.append(x)
+                ys.append(100 * y if pct else y)
                 text.append(f"{r['title']}: {f['display']} ({f['rating']})")
-        fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", text=text, hoverinfo="text"))
-        fig.update_layout(title=keys[k], height=260, margin=dict(l=10, r=10, t=40, b=10))
+        fig = go.Figure(go.Scatter(x=px, y=ys, mode="lines+markers", text=text, hoverinfo="text"))
+        title = keys[k] + (" (% open)" if k == "open_closed" else "")
+        fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40, b=10))
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=xs)
+        fig.update_yaxes(rangemode="tozero", ticksuffix=" %" if pct else "", range=[0, 100] if pct else None)
         cols[n % 2].plotly_chart(fig, key=f"progress_chart_{k}", width="stretch")
-    st.dataframe([{"visit": r["title"], "date": r["date"][:10],
-                   **{keys[k]: r["figures"].get(k, {}).get("display") for k in chosen}} for r in rows],
-                 hide_index=True)
+    st.caption("One point per analysed visit, oldest first; hover for the visit and its rating.")
+    st.table([{"#": n + 1, "visit": r["title"], "date": r["date"][:10],
+               **{keys[k]: r["figures"].get(k, {}).get("display") for k in chosen}} for n, r in enumerate(rows)])

@@ -24,6 +24,7 @@ class ReportContext:
     set_roles: Callable[[dict[str, str]], None] | None = None  # None: roles cannot be changed here
     suggest_role: Callable[[str, str, str], None] | None = None  # coach: (speaker, machine, corrected)
     comments: list = field(default_factory=list)
+    corrections: list = field(default_factory=list)  # a coach's tag/role corrections, shown beside the tags
     add_comment: Callable[[int, str], None] | None = None
     add_correction: Callable[[int, str, str], None] | None = None  # (utterance, machine tag, corrected)
     redacted: bool = False

@@ -78,6 +78,11 @@ def comment_box(ctx, i: int) -> None:
     mine = [c for c in ctx.comments if c.utterance == i]
     for c in mine:
         st.markdown(f":material/chat: **{c.author}** ({c.author_role}, {c.created_at:%Y-%m-%d %H:%M}): {c.text}")
+    for c in (c for c in ctx.corrections if c.utterance == i and c.kind == "tag"):
+        was = tag_name(c.machine) if c.machine != "(none)" else "no tag"
+        now = tag_name(c.corrected) if c.corrected != "(none)" else "no tag"
+        st.markdown(f":material/edit: **{c.author}** corrected a tag: {was} → **{now}** "
+                    f"({c.created_at:%Y-%m-%d %H:%M})")
     if ctx.add_comment is not None:
         with st.form(f"comment_{ctx.key}_{i}", clear_on_submit=True):
             text = st.text_area("Comment on this moment", key=f"view_comment_text_{i}", height=80)
@@ -91,8 +96,10 @@ def comment_box(ctx, i: int) -> None:
             c1, c2 = st.columns(2)
             old = c1.selectbox("Machine's tag", machine, format_func=lambda x: tag_name(x) if x != "(none)" else x,
                                key=f"view_corr_old_{i}")
-            new = c2.selectbox("Should be", list(TAG_NAMES) + ["(none)"], key=f"view_corr_new_{i}",
+            # No preselected answer: a default equal to the machine's tag would save a no-op correction.
+            new = c2.selectbox("Should be", [t for t in list(TAG_NAMES) + ["(none)"] if t != old], index=None,
+                               placeholder="Choose the right tag", key=f"view_corr_new_{i}",
                                format_func=lambda x: tag_name(x) if x != "(none)" else "no tag")
-            if st.button("Save correction", key=f"view_corr_save_{i}"):
+            if st.button("Save correction", key=f"view_corr_save_{i}", disabled=new is None):
                 ctx.add_correction(i, old, new)
-                st.success("Correction saved.")
+                st.rerun()  # the panel lists it above, as the clinician will see it

@@ -1,6 +1,8 @@
 """New visit: upload a recording or a transcript, confirm consent, start the analysis."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from ...errors import InputError
@@ -11,6 +13,17 @@ from .common import goto, show_error
 AUDIO_TYPES = ["wav", "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "webm", "mp4", "mov", "mkv"]
 CONSENT_HOW = ["written consent form", "verbal consent, recorded at the start", "verbal consent, noted in the record",
                "synthetic or role-play (no real patient)", "other (describe below)"]
+
+
+# The decoder's own words ("[Errno 1094995529] Invalid data found when processing input:
+# '/tmp/visit-upload-…/x.wav'") mean nothing to a clinician: keep them for a details box.
+_TECHNICAL = re.compile(r"\s*\(([^()]*(?:\[Errno|/tmp/|Traceback)[^()]*)\)")
+
+
+def plain_reason(message: str) -> tuple[str, str | None]:
+    """(the reason in plain words, the technical detail removed from it or None)."""
+    details = _TECHNICAL.findall(message)
+    return _TECHNICAL.sub("", message).strip(), "; ".join(details) or None
 
 
 def new_visit_page(store, user) -> None:
@@ -44,7 +57,11 @@ def new_visit_page(store, user) -> None:
         try:
             visit = visits.add_visit(store, user, [visits.Upload(f.name, f.getvalue()) for f in files], answer, title)
         except InputError as e:
-            show_error(f"This file could not be analysed: {e}. Nothing was stored.")
+            plain, detail = plain_reason(str(e))
+            show_error(f"This file could not be analysed: {plain}. Nothing was stored.")
+            if detail:
+                with st.expander("Technical details"):
+                    st.code(detail, language=None)
             return
         except Exception as e:  # ConsentRequired, AccessDenied: the store's own words
             show_error(str(e))

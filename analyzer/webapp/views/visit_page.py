@@ -59,6 +59,7 @@ def visit_page(store, user, visit_id) -> None:
         suggest_role=None if visit.can_edit else (
             lambda sid, old, new: store.add_correction(user, vid, None, "role", old, new, speaker=sid)),
         comments=store.comments(user, vid),
+        corrections=store.corrections(user, vid),
         add_comment=lambda i, text: store.add_comment(user, vid, i, text),
         add_correction=lambda i, old, new: store.add_correction(user, vid, i, "tag", old, new),
         redacted=redact,
@@ -84,7 +85,8 @@ def _owner_controls(store, user, visit) -> None:
         st.subheader("Share with a coach")
         coaches = [u.username for u in store.users("coach")]
         if not coaches:
-            st.caption("No coach has an account yet (accounts mode: `streamlit run app.py -- --accounts`).")
+            st.caption("No coach has an account yet: whoever runs the app adds one with "
+                       "`visit-analyzer users add NAME --role coach` (and starts it with `-- --accounts`).")
         else:
             c1, c2 = st.columns([2, 1])
             who = c1.selectbox("Coach", coaches, key="view_share_coach")
