@@ -2,7 +2,8 @@
 
 Sources are disjoint from the PriMock57 consultations the turn-taking benchmark voices:
 sentences from AnnoMI (counselling transcripts), spoken by the local TTS voices of
-benchmarks/synth.py. Turns alternate with gaps, overlaps (the next speaker starting 0.3-2.5 s
+benchmarks/synth.py (with ``--with-real``, in a quarter of the conversations one voice is a real
+recording from shared/data/audio: jfk.flac, both channels of stereo_diarization.wav). Turns alternate with gaps, overlaps (the next speaker starting 0.3-2.5 s
 before the other stops), near-simultaneous starts and backchannels; each clip is time-stretched
 like the benchmark's utterances; the two tracks are mixed with the second voice 10 dB quieter to
 2 dB louder plus noise. Labels per 100 ms cell: how many voices are audible (0, 1, 2) on the
@@ -48,6 +49,35 @@ def clip_pool(sentences: list[str], per_voice: int, rng: np.random.Generator, lo
     return pool
 
 
+REAL = (("jfk.flac", 0), ("stereo_diarization.wav", 0), ("stereo_diarization.wav", 1))
+
+
+def real_pool(folder: Path, rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
+    """The real recordings in shared/data/audio (~21 s, three voices) cut into 1.5-4 s turns
+    and 0.4-0.8 s "acknowledgements" (not words: short stretches of the same voice)."""
+    from benchmarks import synth
+
+    pool: dict[str, list[np.ndarray]] = {}
+    for name, ch in REAL:
+        f = folder / name
+        if not f.is_file():
+            continue
+        a, _ = synth.read_audio(f, sr=SR)
+        x = np.asarray(a[ch] if a.ndim == 2 else a, np.float32)
+        x = x / (np.abs(x).max() + 1e-9) * 0.8
+        key = f"real:{name}:{ch}"
+        clips, acks = [], []
+        for _ in range(40):
+            n = int(SR * rng.uniform(1.5, 4.0))
+            i = int(rng.integers(0, max(1, len(x) - n)))
+            clips.append(x[i:i + n].copy())
+            m = int(SR * rng.uniform(0.4, 0.8))
+            j = int(rng.integers(0, max(1, len(x) - m)))
+            acks.append(x[j:j + m].copy())
+        pool[key], pool[key + ":ack"] = clips, acks
+    return pool
+
+
 def _active(track: np.ndarray, n_cells: int) -> np.ndarray:
     """Cells (100 ms) where a clean track is audible in at least half of its 10 ms frames."""
     hop = SR // 100
@@ -64,6 +94,9 @@ def conversation(pool: dict[str, list[np.ndarray]], rng: np.random.Generator, tu
 
     va, vb = rng.choice(len(VOICES), size=2, replace=False)
     voices = (VOICES[va], VOICES[vb])
+    real = sorted(k for k in pool if k.startswith("real:") and not k.endswith(":ack"))
+    if real and rng.random() < 0.25:  # one of the two voices a real recording
+        voices = (voices[0], real[int(rng.integers(len(real)))])
     placed: list[tuple[int, float, np.ndarray]] = []
     t, spk, prev_start = 0.5, int(rng.integers(2)), 0.0
     for _ in range(turns):
@@ -74,7 +107,8 @@ def conversation(pool: dict[str, list[np.ndarray]], rng: np.random.Generator, tu
         a = synth.fit_to_interval(a, dur, SR)
         placed.append((spk, t, a))
         if rng.random() < 0.3 and dur > 2.0:  # listener backchannel inside this turn
-            ack = pool[voices[1 - spk] + ":ack"][int(rng.integers(len(ACKS)))]
+            acks = pool[voices[1 - spk] + ":ack"]
+            ack = acks[int(rng.integers(len(acks)))]
             placed.append((1 - spk, t + rng.uniform(0.5, dur - 1.0), ack))
         r = rng.random()
         if r < 0.45:  # the other comes in before this turn ends
