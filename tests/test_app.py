@@ -340,6 +340,7 @@ def test_upload_a_pair_of_textgrids(data_dir):
     [v] = store.visits_for(me)
     analysis = store.load_analysis(me, v.id)
     assert {s["role"] for s in analysis["speakers"]} == {"clinician", "patient"}
+    assert v.title == "day1_consultation01"  # the visit's name, not one half of the pair
     assert shown_figures(at) == expected_figures(analysis)
 
 

@@ -111,7 +111,8 @@ def agenda(a: dict) -> Figure:
     if v and early is False:
         detail += " (asked only after the clinician had taken over the visit)"
     return Figure.make(key, "Agenda elicited", bool(v), "yesno",
-                       reference="asked early: 'What would you like to cover today?' (36 % of visits, Singh Ospina 2019)",
+                       reference="good: asked early, e.g. 'What would you like to cover today?' "
+                                 "(done in 36 % of visits, Singh Ospina 2019)",
                        rating=rating, why=WHY[key], detail=detail, utterances=idx)
 
 

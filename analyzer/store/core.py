@@ -161,7 +161,7 @@ class CoreStore:
             created = dest if fresh else None
         try:
             with self._tx() as s:
-                v = VisitRow(owner_id=user.id, title=(title or paths[0].stem)[:200], source_name=paths[0].name[:255],
+                v = VisitRow(owner_id=user.id, title=(title or _default_title(paths))[:200], source_name=paths[0].name[:255],
                              source_kind=kind, content_sha256=sha, media_sha256=media_sha, media_ext=media_ext,
                              duration=duration, consent_who=consent.who, consent_how=consent.how,
                              consent_confirmed_by=consent.confirmed_by, consent_at=consent.at or utcnow())
@@ -376,6 +376,14 @@ def _check_input(paths: list[Path], options: dict | None) -> tuple[dict | None, 
     max_hours = float((options or {}).get("max_hours") or audio_mod.DEFAULT_MAX_HOURS)
     info = audio_mod.probe(paths[0], max_hours=max_hours)
     return None, "audio", info.duration
+
+
+def _default_title(paths: list[Path]) -> str:
+    """The file name; for a TextGrid pair (X_doctor + X_patient) the visit's name X."""
+    import re
+
+    stem = paths[0].stem
+    return re.sub(r"[_-](doctor|patient)$", "", stem, flags=re.I) if len(paths) > 1 else stem
 
 
 def default_confirmer() -> str:

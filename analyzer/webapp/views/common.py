@@ -58,9 +58,10 @@ def badge(label: str) -> str:
 # st.metric cuts long values and labels with "…" ("not interrupted (7.3 s)" showed as "not interrupted…"):
 # let them wrap instead, so every figure is read whole.
 _CSS = """<style>
-[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div {
-  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
-[data-testid="stMetricValue"] { font-size: 1.9rem; line-height: 1.2; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere; }
+[data-testid="stMetricValue"] { font-size: 1.7rem; line-height: 1.2; }
 /* The progress panel is redrawn every second; Streamlit greys stale elements while it reruns, which
    made the panel flicker grey. It is never stale in a way that matters. */
 .st-key-analysis_progress, .st-key-analysis_progress *, [data-stale="true"]:has(.st-key-analysis_progress) {

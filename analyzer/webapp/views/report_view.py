@@ -91,6 +91,8 @@ def _audio(ctx: ReportContext, at: float | None) -> None:
         st.caption("No recording is stored for this visit (a transcript, or audio deleted after analysis).")
         return
     mime = mimetypes.guess_type(str(ctx.audio))[0] or "audio/ogg"
+    # No autoplay: every tab is rendered at once, so the Timeline, Transcript and Moments panels
+    # would all start playing together.
     st.audio(str(ctx.audio), format=mime, start_time=int(max(0.0, (at or 0.0) - 0.5)))
 
 
