@@ -59,8 +59,14 @@ def choose(page, key: str, option: str) -> None:
 
 def open_utterance(page, key: str, i: int) -> None:
     page.get_by_role("tab", name="Transcript").click()
-    page.locator(f".st-key-view_play_{key}_{i} button").first.click()
-    page.locator(".st-key-selected_transcript").wait_for(timeout=30_000)
+    for _ in range(4):  # a click on a button being redrawn by a rerun can be lost: try again
+        page.locator(f".st-key-view_play_{key}_{i} button").first.click()
+        try:
+            page.locator(".st-key-selected_transcript").wait_for(timeout=10_000)
+            return
+        except Exception:
+            continue
+    raise AssertionError(f"utterance {i} could not be selected")
 
 
 def test_clinician_and_coach_in_the_browser(tmp_path):
@@ -114,6 +120,8 @@ def test_clinician_and_coach_in_the_browser(tmp_path):
         [corr] = store.corrections(alice, v1.id)
         assert corr.author == "carol" and corr.utterance == 2 and corr.kind == "tag" and corr.corrected == "question.closed"
 
+        clin.locator(".st-key-nav_visits button").click()
+        expect(clin.locator(f".st-key-visit_row_{v1.id}")).to_contain_text("1 comment, 1 correction", timeout=30_000)
         open_visit(clin, v1.id)
         open_utterance(clin, f"visit{v1.id}", 2)
         panel = clin.locator(".st-key-selected_transcript")
@@ -137,7 +145,11 @@ def test_clinician_and_coach_in_the_browser(tmp_path):
         coach.get_by_text("has not been shared with you").wait_for(timeout=60_000)
 
         open_visit(clin, v2.id)
-        clin.get_by_text("Yes, delete it for good").click()
+        for _ in range(4):  # the page may still be drawing below the scorecard: a lost click is retried
+            if clin.locator(".st-key-delete_visit button").is_enabled():
+                break
+            clin.get_by_text("Yes, delete it for good").click()
+            clin.wait_for_timeout(2_000)
         clin.locator(".st-key-delete_visit button").click()
         clin.get_by_text("My visits").first.wait_for(timeout=30_000)
         expect(clin.locator(f".st-key-visit_row_{v1.id}")).to_be_visible(timeout=30_000)

@@ -31,7 +31,8 @@ def visits_page(store, user) -> None:
             owner = f" · by {v.owner}" if user.role == "coach" else ""
             shared = f" · shared with {', '.join(v.shared_with)}" if v.shared_with else ""
             c1.markdown(f"**{v.title}**  \n{v.created_at:%Y-%m-%d %H:%M} · {v.source_name}"
-                        + (f" · {fmt_time(v.duration)}" if v.duration else "") + owner + shared)
+                        + (f" · {fmt_time(v.duration)}" if v.duration else "") + owner + shared
+                        + _feedback(store, user, v.id))
             c2.markdown(STATE_LABELS.get(state, state))
             if state in ("interrupted", "failed") and user.role == "clinician":
                 if c2.button("Re-run", key=f"rerun_{v.id}"):
@@ -46,6 +47,13 @@ def visits_page(store, user) -> None:
         st.download_button(f"Corrections as training data ({len(rows)}, JSON lines, redacted)",
                            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                            file_name="corrections.jsonl", mime="application/json", key="dl_corrections")
+
+
+def _feedback(store, user, visit_id: int) -> str:
+    """A coach's comments and corrections on the visit, so the clinician sees where to look."""
+    n_c, n_k = len(store.comments(user, visit_id)), len(store.corrections(user, visit_id))
+    parts = [f"{n} {w}{'s' if n != 1 else ''}" for n, w in ((n_c, "comment"), (n_k, "correction")) if n]
+    return f"  \n:violet-badge[{', '.join(parts)}]" if parts else ""
 
 
 def _numeric(fig: dict[str, Any]) -> float | None:
