@@ -271,6 +271,11 @@ def test_visit_list_and_progress_pages(data_dir):
     assert "first visit" in text and "second visit" in text
     at = app(page="progress").run()
     assert not at.exception and at.multiselect(key="progress_figures").value
+    import json
+
+    # Two visits on one day are two points (a time axis put them on one), in order.
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [x.split(". ")[0] for x in spec["data"][0]["x"]] == ["1", "2"]
     at = app(visit=v1.id).run()
     assert at.button(key="delete_visit").disabled  # not without the confirmation
     at.checkbox(key="view_delete_sure").check()

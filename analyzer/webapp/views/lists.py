@@ -49,6 +49,9 @@ def visits_page(store, user) -> None:
                            file_name="corrections.jsonl", mime="application/json", key="dl_corrections")
 
 
+_RATING_HEX = {"good": "#21a366", "fair": "#f0a030", "needs work": "#d93f3f", "info": "#3a7bd5", "n/a": "#999999"}
+
+
 def _feedback(store, user, visit_id: int) -> str:
     """A coach's comments and corrections on the visit, so the clinician sees where to look."""
     n_c, n_k = len(store.comments(user, visit_id)), len(store.corrections(user, visit_id))
@@ -96,7 +99,7 @@ def progress_page(store, user) -> None:
     xs = [f"{n + 1}. {r['date'][:10]}" for n, r in enumerate(rows)]
     cols = st.columns(2)
     for n, k in enumerate(chosen):
-        px, ys, text = [], [], []
+        px, ys, text, colours = [], [], [], []
         pct = False
         for x, r in zip(xs, rows):
             f = r["figures"].get(k)
@@ -106,12 +109,16 @@ def progress_page(store, user) -> None:
                 px.append(x)
                 ys.append(100 * y if pct else y)
                 text.append(f"{r['title']}: {f['display']} ({f['rating']})")
-        fig = go.Figure(go.Scatter(x=px, y=ys, mode="lines+markers", text=text, hoverinfo="text"))
+                colours.append(_RATING_HEX.get(f.get("rating"), "#888888"))
+        # Each point coloured by its rating against the figure's reference (as on the scorecard).
+        fig = go.Figure(go.Scatter(x=px, y=ys, mode="lines+markers", text=text, hoverinfo="text",
+                                   line=dict(color="#9aa5b1"), marker=dict(size=11, color=colours)))
         title = keys[k] + (" (% open)" if k == "open_closed" else "")
         fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40, b=10))
         fig.update_xaxes(type="category", categoryorder="array", categoryarray=xs)
-        fig.update_yaxes(rangemode="tozero", ticksuffix=" %" if pct else "", range=[0, 100] if pct else None)
+        fig.update_yaxes(rangemode="tozero", ticksuffix=" %" if pct else "", range=[-4, 104] if pct else None)
         cols[n % 2].plotly_chart(fig, key=f"progress_chart_{k}", width="stretch")
-    st.caption("One point per analysed visit, oldest first; hover for the visit and its rating.")
+    st.caption("One point per analysed visit, oldest first, coloured by its rating: :green[good], :orange[fair], "
+               ":red[needs work], :blue[info]. Hover for the visit.")
     st.table([{"#": n + 1, "visit": r["title"], "date": r["date"][:10],
                **{keys[k]: r["figures"].get(k, {}).get("display") for k in chosen}} for n, r in enumerate(rows)])
