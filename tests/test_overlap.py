@@ -116,3 +116,66 @@ def test_words_of_the_interrupter_just_before_the_double_talk_do_not_reverse_who
     t = mix_transcript(("P", 0.0, 5.5, PAT), ("C", 5.6, 9.0, "and do you get any sickness with them"))
     [e] = detector_events(build_timeline(t), [(6.0, 7.5, 0.9)])
     assert (e["by"], e["of"]) == ("clinician", "patient")
+
+
+def _two_voice_visit():
+    """Real TTS voices: P (espeak_m) and C (espeak_f) take turns, then C comes in 1.5 s before
+    P's last sentence ends and holds the floor. Returns (samples, clip intervals, region)."""
+    synth = pytest.importorskip("benchmarks.synth")
+    sr = 16000
+    lines = [("P", "I have been getting these headaches every morning for about two weeks now and they are worse"),
+             ("C", "I am sorry to hear that, can you tell me a little more about where the pain sits"),
+             ("P", "it starts at the back of my head and then it moves round to the front by the afternoon"),
+             ("C", "and have you taken anything for it so far, any tablets from the chemist")]
+    try:
+        clips = [(who, synth.synthesize(x, "espeak_m" if who == "P" else "espeak_f", sr)) for who, x in lines]
+    except Exception as e:  # noqa: BLE001
+        pytest.skip(f"no TTS: {e}")
+    t, spans, parts = 0.5, [], []
+    for i, (who, a) in enumerate(clips):
+        if i == 3:  # C comes in 1.5 s before P's last line ends
+            t -= 1.5 + 0.6
+        spans.append((who, t, t + len(a) / sr, lines[i][1]))
+        parts.append((int(t * sr), a))
+        t += len(a) / sr + 0.6
+    mix = np.zeros(int((t + 1) * sr), np.float32)
+    for s, a in parts:
+        mix[s:s + len(a)] += a
+    region = (spans[3][1], spans[2][2])
+    return mix, spans, region
+
+
+def test_voice_before_the_double_talk_decides_who_cut_in():
+    from analyzer.turntaking.mono import VOICE_FLIP
+    from analyzer.turntaking.voice import VoiceJudge
+
+    mix, spans, (s, e) = _two_voice_visit()
+    # The diarizer gave the end of P's line (just before the double talk) and all of C's line to C:
+    # the words say C was talking and P (whose words are then missing) came in.
+    p3 = spans[2]
+    cut = s - 1.6  # earlier than ONSET_LEAD_S: the words rules cannot tell
+    t = mix_transcript(spans[0][:3] + (spans[0][3],), spans[1], ("P", p3[1], cut - 0.05, "it starts at the back of my head and then"),
+                       ("C", cut, p3[2], "it moves round to the front by the afternoon"), spans[3])
+    tl = build_timeline(t)
+    segs = {sid: [(g.start, g.end) for g in gs] for sid, gs in tl.segments.items()}
+    voice = VoiceJudge(mix, segs, [(s, e)])
+    assert set(voice.centroids) == {"C", "P"}
+    [words_only] = [x for x in detector_events(tl, [(s, e, 0.9)]) if x["type"] == "interruption"]
+    assert words_only["by"] == "patient"  # what the words alone say
+    [ev] = [x for x in detector_events(tl, [(s, e, 0.9)], voice=voice) if x["type"] == "interruption"]
+    assert (ev["by"], ev["of"], ev["evidence"]) == ("clinician", "patient", "overlap_detector_voice")
+    assert ev["voice_before"] <= -VOICE_FLIP
+
+
+def test_voice_change_across_a_region_the_words_miss_is_an_interruption():
+    from analyzer.turntaking.voice import VoiceJudge
+
+    mix, spans, (s, e) = _two_voice_visit()
+    # C's first words lost in the mix: C's transcript starts 1.5 s after the double talk ends.
+    c4 = spans[3]
+    t = mix_transcript(*spans[:3], ("C", e + 1.5, c4[2], "any tablets from the chemist"))
+    tl = build_timeline(t)
+    assert [x for x in detector_events(tl, [(s, e, 0.9)]) if x["type"] == "interruption"] == []
+    segs = {sid: [(g.start, g.end) for g in gs] for sid, gs in tl.segments.items()}
+    [ev] = detector_events(tl, [(s, e, 0.9)], voice=VoiceJudge(mix, segs, [(s, e)]))
+    assert (ev["type"], ev["by"], ev["of"], ev["at"]) == ("interruption", "clinician", "patient", round(s, 2))

@@ -65,7 +65,10 @@ events (evidence ``overlap_detector``; confidence ``medium`` or ``low``): an int
 backchannel) begin inside it or within 1 s after, by B of A, at the region's start; a failed
 interruption by the other role where >= 1.5 s of double talk lies inside A's speech and B's
 words are nowhere; a backchannel by the other role for 0.4-1.2 s of double talk inside A's
-speech with no words of anyone else near. Double talk also counts in talk time for the voice
+speech with no words of anyone else near. Who cut in is checked against the voices heard just before and after each
+region (``voice.py``: Resemblyzer embeddings against per-speaker centroids; an event is kept,
+reversed or dropped, and a clear change of voice across a region the words miss is an
+interruption). Double talk also counts in talk time for the voice
 the transcript left out. ``metrics.method.overlap_detector`` says whether it ran (the audio may
 be gone when a saved transcript is re-analysed). Without it, mono gives no interruptions.
 A speaker change within ``CUT_OFF_GAP`` (0.25 s) of the other's last word, after 4+ words
@@ -143,7 +146,7 @@ def _share_with_double_talk(m: dict[str, Any], tl, regs) -> None:
 
 
 def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
-    from .mono import PARAMS, detector_events, overlap_probability_for, regions_of
+    from .mono import PARAMS, detector_events, overlap_probability_for, regions_of, voice_for
 
     prob, status = overlap_probability_for(t)
     info: dict[str, Any] = {"status": status, **PARAMS}
@@ -153,7 +156,8 @@ def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
     info["double_talk_s"] = round(sum(e - s for s, e, _ in regs), 1)
     info["regions"] = len(regs)
     have = [e["at"] for e in events if e["type"] in ("interruption", "backchannel")]
-    for ev in detector_events(tl, regs, short):
+    voice, info["voice"] = voice_for(t, tl, regs + short) if regs else (None, "no regions")
+    for ev in detector_events(tl, regs, short, voice=voice):
         if not any(abs(ev["at"] - x) <= 1.0 for x in have):  # the word-based rules saw it already
             events.append(ev)
             have.append(ev["at"])

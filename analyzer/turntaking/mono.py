@@ -11,6 +11,16 @@ other speaker (B) holds the floor (B's first words after the region start inside
 (``of_remaining_s`` is a lower bound) and ``succeeded`` is whether A has no more words within
 YIELD_WITHIN of the onset. Events carry ``evidence: "overlap_detector"`` and ``confidence``
 "medium" (mean two-voice probability >= 0.7) or "low".
+
+Who cut in is then checked against the voices (``voice.py``: Resemblyzer d-vectors of the
+VOICE_S before and after the region against per-speaker centroids from the speakers' clean
+speech; the transcript is not changed). The speaker heard before the region is the one cut
+into: if the voice there favours A over B by >= VOICE_CONFIRM the event stands; if it favours
+B by >= VOICE_FLIP, by/of are swapped (``evidence: "overlap_detector_voice"``, low confidence,
+no text); in between (neither voice clear) the event is dropped. A long region the words give
+no event for becomes an interruption by Y of X when the audio before it is voiced
+(VOICED_SHARE) and the voice before favours X and the voice after favours Y, each by >=
+VOICE_TAKE (the interrupter's words were lost or placed too late). Thresholds read off day1.
 """
 from __future__ import annotations
 
@@ -37,7 +47,14 @@ BACKCHANNEL_S = (0.4, 1.2)  # s: a region (BACKCHANNEL_BRIDGE_S) this long insid
 #                       other and A going on, is a backchannel by the other role (low confidence)
 BACKCHANNEL_THRESHOLD, BACKCHANNEL_BRIDGE_S = 0.5, 0.2
 THRESHOLD = 0.8  # two-voice probability for a region (tuned on day1; None: the model's own, models/overlap/)
-PARAMS = {"threshold": THRESHOLD, "bridge_s": BRIDGE_S, "min_overlap_s": MIN_OVERLAP_S, "take_within_s": TAKE_WITHIN,
+VOICE_S = 1.5  # s of audio just before / after a region compared with the speaker centroids (voice.py)
+VOICE_CONFIRM = 0.1  # the voice before the region must favour A by this much (cosine), else no event
+VOICE_FLIP = 0.15  # ...and if it favours B by this much, B was talking: A came in (by/of swapped)
+VOICED_SHARE = 0.4  # share of the VOICE_S before a region that must be voiced for VOICE_TAKE (the
+#                     interrupter often comes in at a short pause of A, so not "all of it")
+VOICE_TAKE = 0.2  # a region with no word-based event: the voice before favours X and after Y by this much: Y cut in
+PARAMS = {"threshold": THRESHOLD, "voice_s": VOICE_S, "voice_confirm": VOICE_CONFIRM, "voice_flip": VOICE_FLIP,
+          "voice_take": VOICE_TAKE, "voiced_share": VOICED_SHARE, "bridge_s": BRIDGE_S, "min_overlap_s": MIN_OVERLAP_S, "take_within_s": TAKE_WITHIN,
           "lost_onset_s": LOST_ONSET_S, "onset_lead_s": ONSET_LEAD_S, "backchannel_s": BACKCHANNEL_S, "backchannel_threshold": BACKCHANNEL_THRESHOLD,
           "backchannel_bridge_s": BACKCHANNEL_BRIDGE_S}
 
@@ -51,8 +68,8 @@ def regions_of(prob: np.ndarray) -> tuple[list[tuple[float, float, float]], list
             regions(prob, BACKCHANNEL_THRESHOLD, min_s=0.2, bridge_s=BACKCHANNEL_BRIDGE_S))
 
 
-def overlap_probability_for(t) -> tuple[np.ndarray | None, str]:
-    """(two-voice probability per 100 ms, status) for the transcript's audio file."""
+def _mix_samples(t) -> tuple[np.ndarray | None, str]:
+    """(16 kHz mono samples of the transcript's audio file, status)."""
     path = t.source.get("file")
     if not path or t.source.get("kind") != "audio":
         return None, "no audio"
@@ -60,13 +77,43 @@ def overlap_probability_for(t) -> tuple[np.ndarray | None, str]:
         return None, "audio file not available"
     try:
         from ..audio import load_audio
-        from ..overlap.model import overlap_probability
 
         a = load_audio(path, check_silence=False)
         x = a.samples.mean(axis=0) if a.samples.ndim == 2 else a.samples
-        return overlap_probability(np.asarray(x, np.float32)), "used"
+        return np.asarray(x, np.float32), "used"
     except Exception as e:  # noqa: BLE001 - the stage still gives everything else
         return None, f"failed: {type(e).__name__}: {e}"
+
+
+def overlap_probability_for(t) -> tuple[np.ndarray | None, str]:
+    """(two-voice probability per 100 ms, status) for the transcript's audio file."""
+    x, status = _mix_samples(t)
+    if x is None:
+        return None, status
+    try:
+        from ..overlap.model import overlap_probability
+
+        return overlap_probability(x), status
+    except Exception as e:  # noqa: BLE001 - the stage still gives everything else
+        return None, f"failed: {type(e).__name__}: {e}"
+
+
+def voice_for(t, tl: Timeline, regs) -> tuple[Any, str]:
+    """(a ``voice.VoiceJudge`` with one centroid per speaker of the transcript, status); its
+    centroid windows keep clear of the double-talk ``regs``."""
+    if VOICE_CONFIRM is None:
+        return None, "off"
+    x, status = _mix_samples(t)
+    if x is None:
+        return None, status
+    try:
+        from .voice import VoiceJudge
+
+        segs = {sid: [(g.start, g.end) for g in gs] for sid, gs in tl.segments.items()}
+        vj = VoiceJudge(x, segs, [(s, e) for s, e, _ in regs])
+    except Exception as e:  # noqa: BLE001 - the detector's events are still given
+        return None, f"failed: {type(e).__name__}: {e}"
+    return vj, "used" if len(vj.centroids) >= 2 else "fewer than two speakers with clean speech"
 
 
 def _last_before(tl: Timeline, t: float, exclude: str | None = None) -> Tok | None:
@@ -94,11 +141,10 @@ def _first_after(tl: Timeline, t: float, exclude: str | None = None) -> Tok | No
 
 
 def detector_events(tl: Timeline, regions: list[tuple[float, float, float]],
-                    short: list[tuple[float, float, float]] = ()) -> list[dict[str, Any]]:
+                    short: list[tuple[float, float, float]] = (), voice=None) -> list[dict[str, Any]]:
     """Interruptions from ``regions``; backchannels whose words were lost from ``short``
-    regions outside the long ones."""
-    from .events import _run_at
-
+    regions outside the long ones. With ``voice`` (a ``voice.VoiceJudge``) who cut in is
+    checked against the voices heard just before and after each region."""
     out: list[dict[str, Any]] = []
     long = [(s, e) for s, e, _ in regions if e - s >= MIN_OVERLAP_S - EPS]
     for s, e, p in short:
@@ -106,43 +152,94 @@ def detector_events(tl: Timeline, regions: list[tuple[float, float, float]],
             bc = _lost_backchannel(tl, s, e, p)
             if bc is not None:
                 out.append(bc)
-    for s, e, p in regions:
-        if e - s < MIN_OVERLAP_S - EPS:
-            continue
-        a_tok = _last_before(tl, s - A_BEFORE)
-        if a_tok is None or s - a_tok.end > ACTIVE_GAP + EPS:
-            continue  # nobody talking at the region's start: a simultaneous start or noise
-        a = a_tok.speaker
-        b_tok = None
-        if ONSET_LEAD_S is not None:  # the words just before the region may already be B's
-            seg = next((g for g in tl.segments[a] if g.start - EPS <= a_tok.start <= g.end + EPS), None)
-            prev = _last_before(tl, seg.start - EPS, exclude=a) if seg is not None else None
-            if (seg is not None and seg.start >= s - ONSET_LEAD_S - EPS and prev is not None
-                    and seg.start - prev.end <= ACTIVE_GAP + EPS):
-                b_tok, a_tok, a = seg.toks[0], prev, prev.speaker
-        ra = _run_at(tl, a, a_tok.start)
-        if ra is None or sum(1 for x in ra.words if x.end <= s + 0.5) < MIN_REMAINING_WORDS:
-            continue
-        b_tok = b_tok or _first_after(tl, s - 0.3, exclude=a)
-        if b_tok is None or b_tok.start > e + TAKE_WITHIN + EPS:
-            lost = _lost_onset(tl, a, ra, s, e, p)
-            if lost is not None:
-                out.append(lost)
-            continue
-        b = b_tok.speaker
-        rb = _run_at(tl, b, b_tok.start)
-        said = [x for x in (rb.words if rb else [b_tok]) if x.start >= b_tok.start - EPS]
-        text = " ".join(x.text for x in said[:4])
-        if not has_words(text) or (len(said) <= 3 and is_backchannel(text)):
-            continue
-        a_more = [x for x in ra.words if x.start > max(e, b_tok.start) + EPS and x.start <= s + YIELD_WITHIN + EPS]
-        out.append({"type": "interruption", "at": round(s, 2), "by": tl.roles.get(b, "other"), "by_speaker": b,
-                    "text": " ".join(x.text for x in said[:10]) + (" …" if len(said) > 10 else ""),
-                    "of": tl.roles.get(a, "other"), "of_speaker": a, "of_remaining_s": round(e - s, 2),
-                    "of_remaining_words": None, "succeeded": not a_more, "overlap_s": round(e - s, 2),
-                    "overlap_probability": round(p, 2), "evidence": "overlap_detector",
-                    "confidence": "medium" if p >= 0.7 else "low"})
+    regs = [(s, e, p) for s, e, p in regions if e - s >= MIN_OVERLAP_S - EPS]
+    sims = _voice_around(voice, regs)
+    for (s, e, p), (before, after) in zip(regs, sims):
+        ev = _region_event(tl, s, e, p)
+        if before:
+            ev = _voice_checked(tl, voice, ev, s, e, p, before, after)
+        if ev is not None:
+            out.append(ev)
     return sorted(out, key=lambda x: x["at"])
+
+
+def _voice_around(voice, regs) -> list[tuple[dict[str, float], dict[str, float]]]:
+    """(similarity to each centroid of the VOICE_S before, of the VOICE_S after) per region."""
+    if voice is None or len(getattr(voice, "centroids", {})) < 2 or not regs:
+        return [({}, {}) for _ in regs]
+    spans = [x for s, e, _ in regs for x in ((max(0.0, s - VOICE_S), s), (e, e + VOICE_S))]
+    sim = voice.similarity(spans)
+    return [(sim[2 * i], sim[2 * i + 1]) for i in range(len(regs))]
+
+
+def _voice_checked(tl: Timeline, voice, ev, s: float, e: float, p: float, before: dict[str, float],
+                   after: dict[str, float]) -> dict[str, Any] | None:
+    """The event kept, with by/of swapped, or dropped by the voice heard before the region (the
+    speaker talking then is the one cut into); with no event, one made from a clear change of
+    voice across the region."""
+    if ev is not None:
+        a, b = ev["of_speaker"], ev["by_speaker"]
+        if a not in before or b not in before:
+            return ev
+        d = before[a] - before[b]
+        ev["voice_before"] = round(d, 2)
+        if d >= VOICE_CONFIRM - EPS:
+            return ev
+        if VOICE_FLIP is not None and d <= -VOICE_FLIP + EPS:
+            ev.update(by=tl.roles.get(a, "other"), by_speaker=a, of=tl.roles.get(b, "other"), of_speaker=b,
+                      text="", evidence="overlap_detector_voice", confidence="low")
+            return ev
+        return None
+    if VOICE_TAKE is None:
+        return None
+    if voice.voiced(s - VOICE_S, s) < VOICED_SHARE - EPS:
+        return None  # nobody talking at the region's start (the words there may be lost: voice level)
+    pair = [sid for sid in before if sid in after and tl.roles.get(sid) in ("clinician", "patient")]
+    if len(pair) != 2 or tl.roles[pair[0]] == tl.roles[pair[1]]:
+        return None
+    x, y = sorted(pair, key=lambda sid: -before[sid])
+    if before[x] - before[y] < VOICE_TAKE - EPS or after[y] - after[x] < VOICE_TAKE - EPS:
+        return None
+    return {"type": "interruption", "at": round(s, 2), "by": tl.roles[y], "by_speaker": y, "text": "",
+            "of": tl.roles[x], "of_speaker": x, "of_remaining_s": round(e - s, 2), "of_remaining_words": None,
+            "succeeded": True, "overlap_s": round(e - s, 2), "overlap_probability": round(p, 2),
+            "voice_before": round(before[x] - before[y], 2), "evidence": "overlap_detector_voice", "confidence": "low"}
+
+
+def _region_event(tl: Timeline, s: float, e: float, p: float) -> dict[str, Any] | None:
+    """The interruption the transcript's words around a long double-talk region give, if any."""
+    from .events import _run_at
+
+    a_tok = _last_before(tl, s - A_BEFORE)
+    if a_tok is None or s - a_tok.end > ACTIVE_GAP + EPS:
+        return None  # nobody talking at the region's start: a simultaneous start or noise
+    a = a_tok.speaker
+    b_tok = None
+    if ONSET_LEAD_S is not None:  # the words just before the region may already be B's
+        seg = next((g for g in tl.segments[a] if g.start - EPS <= a_tok.start <= g.end + EPS), None)
+        prev = _last_before(tl, seg.start - EPS, exclude=a) if seg is not None else None
+        if (seg is not None and seg.start >= s - ONSET_LEAD_S - EPS and prev is not None
+                and seg.start - prev.end <= ACTIVE_GAP + EPS):
+            b_tok, a_tok, a = seg.toks[0], prev, prev.speaker
+    ra = _run_at(tl, a, a_tok.start)
+    if ra is None or sum(1 for x in ra.words if x.end <= s + 0.5) < MIN_REMAINING_WORDS:
+        return None
+    b_tok = b_tok or _first_after(tl, s - 0.3, exclude=a)
+    if b_tok is None or b_tok.start > e + TAKE_WITHIN + EPS:
+        return _lost_onset(tl, a, ra, s, e, p)
+    b = b_tok.speaker
+    rb = _run_at(tl, b, b_tok.start)
+    said = [x for x in (rb.words if rb else [b_tok]) if x.start >= b_tok.start - EPS]
+    text = " ".join(x.text for x in said[:4])
+    if not has_words(text) or (len(said) <= 3 and is_backchannel(text)):
+        return None
+    a_more = [x for x in ra.words if x.start > max(e, b_tok.start) + EPS and x.start <= s + YIELD_WITHIN + EPS]
+    return {"type": "interruption", "at": round(s, 2), "by": tl.roles.get(b, "other"), "by_speaker": b,
+            "text": " ".join(x.text for x in said[:10]) + (" …" if len(said) > 10 else ""),
+            "of": tl.roles.get(a, "other"), "of_speaker": a, "of_remaining_s": round(e - s, 2),
+            "of_remaining_words": None, "succeeded": not a_more, "overlap_s": round(e - s, 2),
+            "overlap_probability": round(p, 2), "evidence": "overlap_detector",
+            "confidence": "medium" if p >= 0.7 else "low"}
 
 
 def _other_speaker(tl: Timeline, a: str) -> str | None:
