@@ -58,11 +58,17 @@ def choose(page, key: str, option: str) -> None:
 
 
 def open_utterance(page, key: str, i: int) -> None:
-    page.get_by_role("tab", name="Transcript").click()
-    for _ in range(4):  # a click on a button being redrawn by a rerun can be lost: try again
-        page.locator(f".st-key-view_play_{key}_{i} button").first.click()
+    """Transcript tab, then ▶ on utterance i. A click on an element being redrawn by a rerun can
+    be lost (the tab or the button), so both are retried until the selected panel shows."""
+    panel = page.locator(".st-key-selected_transcript")
+    for _ in range(5):
+        page.get_by_role("tab", name="Transcript").click()
         try:
-            page.locator(".st-key-selected_transcript").wait_for(timeout=10_000)
+            page.locator(f".st-key-view_play_{key}_{i} button").first.click(timeout=5_000)
+        except Exception:
+            pass
+        try:
+            panel.wait_for(timeout=10_000)
             return
         except Exception:
             continue
