@@ -8,6 +8,7 @@ import pytest
 from analyzer.cli import main
 from analyzer.store import Consent, open_store
 from analyzer.store.worker import run_job
+from test_store_fixtures import backend, pg_cluster, store, store_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "sample_audio" / "poor_visit_reference.json"
@@ -54,8 +55,7 @@ def test_password_without_a_terminal_is_refused(tmp_path, monkeypatch, capsys):
     assert open_store(tmp_path / "data").count_users() == 0
 
 
-def test_remove_keeps_data_unless_asked(tmp_path):
-    store = open_store(tmp_path / "data")
+def test_remove_keeps_data_unless_asked(store):  # SQLite and PostgreSQL
     alice = store.create_user("alice", "alice-secret-1", "clinician")
     carol = store.create_user("carol", "carol-secret-1", "coach")
     v = store.create_visit(alice, REFERENCE, Consent("the patient", "verbal", "alice"), title="t")
