@@ -290,7 +290,7 @@ def test_one_microphone_zero_interruptions_is_not_praised():
     r = build_report(a)
     assert r.figure("interruptions_by_clinician").display == "0"
     assert r.figure("interruptions_by_clinician").rating == "info"
-    assert "lower bound" in r.figure("interruptions_by_clinician").detail
+    assert "overlapped-speech detector" in r.figure("interruptions_by_clinician").detail
     assert r.figure("time_to_first_interruption").rating == "info"
     assert "One microphone ..." in r.notes
 

@@ -69,7 +69,7 @@ def interruptions(a: dict) -> list[Figure]:
         if n == 0 and F.one_mic(a):
             rating = "info"  # none seen is not none made: one microphone loses most overlaps
         detail = why_missing or (f"times the {by} started talking while the {other} was still mid-sentence and took the floor"
-                                 + (" (one microphone: most overlaps are lost, so this is a lower bound)" if caveat else ""))
+                                 + (" (one microphone: found from an overlapped-speech detector, about half of them on test mixes)" if caveat else ""))
         out.append(Figure.make(key, f"Interruptions by the {by}", n, "count",
                                reference="0 (ours)" if by == "clinician" else "for context",
                                rating=rating, why=WHY[key], detail=detail, utterances=idx))
