@@ -71,6 +71,20 @@ def test_dismissal_after_a_worry(tagger):
     assert "dismissal" in labels(out[2])
 
 
+def test_dismissal_is_not_also_a_reflection(tagger):
+    out = tag(tagger, [("clinician", "Any headaches?"),
+                       ("patient", "Most days. I read about headaches online and I'm really scared it might be something serious."),
+                       ("clinician", "Don't worry about that. Any allergies?")])
+    got = labels(out[2])
+    assert "dismissal" in got and not {"reflection.simple", "reflection.complex"} & got
+
+
+def test_empathy_acknowledging_what_is_heard(tagger):
+    out = tag(tagger, [("patient", "Yes, exactly. And honestly, it's getting me down a bit."),
+                       ("clinician", "I can hear how hard this has been. How has your mood been otherwise?")])
+    assert "empathy" in labels(out[1])
+
+
 def test_emotional_cue(tagger):
     out = tag(tagger, [("clinician", "The scan showed a shadow on the lung."), ("patient", "I'm scared of what this means."),
                        ("patient", "It started on Tuesday.")])

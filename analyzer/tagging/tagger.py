@@ -70,7 +70,7 @@ class Tagger:
         for rec in self.recognizers:
             ctx.tags.extend(rec.analyze(ctx))
         out: list[dict] = [{"tags": []} for _ in texts]
-        for tag in sorted(ctx.tags, key=lambda t: (t.turn, t.span[0], t.label)):
+        for tag in sorted(_without_contradictions(ctx.tags), key=lambda t: (t.turn, t.span[0], t.label)):
             out[tag.turn]["tags"].append(tag.to_dict())
         turn_p = ctx.cache.get("turn_p", {})
         for j, role in enumerate(roles):
@@ -115,6 +115,14 @@ class Tagger:
 
 
 _TAGGER: Tagger | None = None
+
+
+def _without_contradictions(tags: list[Tag]) -> list[Tag]:
+    """A sentence that dismisses the patient's concern ("Don't worry about that.") is not also a
+    reflection of it, even when the reflection head leans that way on the shared words."""
+    dismissed = [(t.turn, t.span) for t in tags if t.label == "dismissal"]
+    return [t for t in tags if not (t.label.startswith("reflection.") and any(
+        turn == t.turn and span[0] < t.span[1] and t.span[0] < span[1] for turn, span in dismissed))]
 
 
 def get_tagger() -> Tagger:

@@ -21,7 +21,7 @@ class Empathy(RuleRecognizer):
         Pattern(r"\b(so |very |really |terribly |truly )?sorry (to hear|that you|you('ve| have| are|'re)|about (that|this|your))", 0.9, "sympathy"),
         Pattern(r"^ (oh,? )?(i'm |i am )?(so |very |really )?sorry[.!]? $", 0.7, "sympathy"),
         Pattern(r"\bi can (only )?imagine\b", 0.85, "imagining"),
-        Pattern(r"\bi can (see|tell|understand|appreciate) (that |how |why |this |it |you |what )", 0.75, "acknowledging"),
+        Pattern(r"\bi can (see|tell|understand|appreciate|hear) (that |how |why |this |it |you |what )", 0.75, "acknowledging"),
         Pattern(r"\b(must|might|would|could) (be|have been|feel) (really |very |quite |so |pretty |a bit |incredibly )?" + FEEL, 0.85, "naming the burden"),
         Pattern(r"\b(that|this|it)('s| is| sounds| seems| must be)( like)? (really |very |quite |so |pretty |incredibly |a bit )?" + FEEL + r"( for you| to deal with| to process| to hear)?", 0.7, "naming the burden"),
         Pattern(r"\b(sounds|seems) (really |very |quite |so |pretty )?" + FEEL, 0.8, "naming the burden"),
