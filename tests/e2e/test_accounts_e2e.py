@@ -172,12 +172,20 @@ def test_clinician_and_coach_in_the_browser(tmp_path):
         coach.get_by_text("has not been shared with you").wait_for(timeout=60_000)
 
         open_visit(clin, v2.id)
-        for _ in range(4):  # the page may still be drawing below the scorecard: a lost click is retried
-            if clin.locator(".st-key-delete_visit button").is_enabled():
+        # Wait for this visit's own page (a rerun keeps the previous page's elements on screen
+        # until it ends), then for its delete button, which comes after the whole report.
+        expect(clin.get_by_role("heading", name="second visit")).to_be_visible(timeout=120_000)
+        delete = clin.locator(".st-key-delete_visit button")
+        delete.wait_for(timeout=120_000)
+        for _ in range(6):  # the page may still be drawing: a lost click on the checkbox is retried
+            if delete.is_enabled():
                 break
-            clin.get_by_text("Yes, delete it for good").click()
+            try:
+                clin.get_by_text("Yes, delete it for good").click(timeout=10_000)
+            except Exception:
+                pass
             clin.wait_for_timeout(2_000)
-        clin.locator(".st-key-delete_visit button").click()
+        delete.click(timeout=60_000)
         clin.get_by_text("My visits").first.wait_for(timeout=30_000)
         expect(clin.locator(f".st-key-visit_row_{v1.id}")).to_be_visible(timeout=30_000)
         assert clin.locator(f".st-key-visit_row_{v2.id}").count() == 0
