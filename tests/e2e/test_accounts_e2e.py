@@ -157,6 +157,9 @@ def test_clinician_and_coach_in_the_browser(tmp_path):
         clin.screenshot(path=str(ARTIFACTS / "e2e_accounts_progress.png"))
 
         open_visit(clin, v1.id)
+        # The owner's controls come after the whole report: wait for them on this visit's page.
+        expect(clin.get_by_role("heading", name="first visit")).to_be_visible(timeout=120_000)
+        clin.locator(".st-key-revoke_carol button").wait_for(timeout=120_000)
         for _ in range(4):  # retried: a click lost to a rerun leaves the share in place
             if not clin.locator(".st-key-revoke_carol button").count():
                 break
