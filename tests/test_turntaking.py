@@ -53,14 +53,21 @@ def test_just_under_one_second_left_is_an_overlap():
     assert e["type"] == "overlap" and e["reason"] == "near_end"
 
 
-def test_four_words_left_vs_three_words_left():
-    # 10 words over 10 s: at 6.0 four words (and 4 s) remain, at 7.0 three (and 3 s).
-    four = make(("P", 0.0, 10.0, blah(10)), ("C", 6.0, 8.0, "What do you mean exactly?"))
-    three = make(("P", 0.0, 10.0, blah(10)), ("C", 7.0, 9.0, "What do you mean exactly?"))
+def test_four_word_utterance_vs_three_word_utterance():
+    # "that utterance has 4+ words": a 4-word utterance over 4 s cut into at 2.2 s (1.8 s and
+    # 2 words to come) is an interruption; a 3-word one over 3 s cut into at 1.5 s is not.
+    four = make(("P", 0.0, 4.0, blah(4)), ("C", 2.2, 4.5, "What do you mean exactly?"))
+    three = make(("P", 0.0, 3.0, blah(3)), ("C", 1.5, 3.5, "What do you mean exactly?"))
     [e4] = events(four)
     [e3] = events(three)
-    assert e4["type"] == "interruption" and e4["of_remaining_words"] == 4
-    assert e3["type"] == "overlap" and e3["reason"] == "few_words" and e3["of_remaining_words"] == 3
+    assert e4["type"] == "interruption" and e4["of_words"] == 4 and e4["of_remaining_words"] == 2
+    assert e3["type"] == "overlap" and e3["reason"] == "few_words" and e3["of_words"] == 3
+
+
+def test_few_words_left_of_a_long_utterance_still_counts():
+    # 10 words over 10 s, cut into at 8.0: 2 words but 2 s still to come -> an interruption.
+    [e] = events(make(("P", 0.0, 10.0, blah(10)), ("C", 8.0, 10.0, "What do you mean exactly?")))
+    assert e["type"] == "interruption" and e["of_remaining_words"] == 2 and e["of_words"] == 10
 
 
 def test_word_times_decide_what_is_left():

@@ -109,6 +109,7 @@ def analyze_turns(t: Transcript) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         m["method"] = method
         return [], m
     tl = build_timeline(t)
+    method["word_edges"] = tl.refined
     events = detect_events(tl)
     regs = None
     if tl.mix:  # one microphone: double talk from the audio (never on multichannel input)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from .params import ACK_PAUSE, ACTIVE_GAP, BACKCHANNEL_MAX_WORDS, CUT_OFF_GAP, EPS, MIN_REMAINING_S, MIN_REMAINING_WORDS, SEGMENT_GAP, SIMULTANEOUS, YIELD_PAUSE, YIELD_WITHIN
+from .params import ACK_PAUSE, ACTIVE_GAP, BACKCHANNEL_MAX_WORDS, CUT_OFF_GAP, EPS, MIN_REMAINING_S, MIN_UTTERANCE_WORDS, SEGMENT_GAP, SIMULTANEOUS, YIELD_PAUSE, YIELD_WITHIN
 from .lexicon import has_words, is_backchannel, is_unfinished
 from .timeline import Run, Span, Timeline, Tok
 
@@ -79,13 +79,14 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
             ra = _run_at(tl, a, t)
             cont = _continuation_end(ra, t, seg.end, tl.seg_first)
             rem_words = sum(1 for x in ra.words if x.mid > t + EPS and x.end <= cont + EPS)
-            cands.append((cont - t, rem_words, a, sa, ra, cont))
+            utt_words = sum(1 for x in ra.words if x.end <= cont + EPS)  # A's utterance, through its end
+            cands.append((cont - t, rem_words, a, sa, ra, cont, utt_words))
         after = [x for x in brun.words if x.start >= t - EPS]
         base = {"by": tl.roles.get(b, "other"), "by_speaker": b, "text": _preview(after)}
         if cands:
-            rem_s, rem_w, a, sa, ra, cont = max(cands, key=lambda c: (c[0], c[1]))
+            rem_s, rem_w, a, sa, ra, cont, utt_w = max(cands, key=lambda c: (c[0], c[1]))
             ev = {**base, "of": tl.roles.get(a, "other"), "of_speaker": a,
-                  "of_remaining_s": _r(rem_s), "of_remaining_words": rem_w}
+                  "of_remaining_s": _r(rem_s), "of_remaining_words": rem_w, "of_words": utt_w}
             # What B says at this onset (B's segment: up to B's next pause longer than
             # SEGMENT_GAP) while A is still talking, at least B's first word; and whether B goes
             # straight on after it (then it is the start of a turn, not an acknowledgement).
@@ -102,7 +103,7 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
                 kind, reason = "overlap", "simultaneous"
             elif rem_s < MIN_REMAINING_S - EPS:
                 kind, reason = "overlap", "near_end"
-            elif rem_w < MIN_REMAINING_WORDS:
+            elif utt_w < MIN_UTTERANCE_WORDS:
                 kind, reason = "overlap", "few_words"
             else:
                 kind, reason = "interruption", None
@@ -170,7 +171,7 @@ def _cut_off(tl: Timeline, seg: Span, brun: Run) -> dict[str, Any] | None:
     if ra is None:
         return None
     done = [x for x in ra.words if x.end <= prev.end + EPS]
-    if len(done) < MIN_REMAINING_WORDS or not is_unfinished(prev.text):
+    if len(done) < MIN_UTTERANCE_WORDS or not is_unfinished(prev.text):
         return None
     return {"of": tl.roles.get(prev.speaker, "other"), "of_speaker": prev.speaker, "of_remaining_s": None,
             "of_remaining_words": None, "evidence": "cut_off", "confidence": "low",

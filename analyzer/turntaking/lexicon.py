@@ -60,8 +60,8 @@ def norm_words(text: str) -> list[str]:
     return out
 
 
-# Spellings ASR gives to hums and nods ("Mm-mm", "Emem", "Emendem", "Mhmm", "Uh-huh-huh", "Ahh").
-_ACK_SOUND = re.compile(r"^(?:[aeiuh]*m+(?:[-aeiuhnd]*[mn]+)*h*|u+h*(?:-?h+u+h+)+|a+h+a*|o+h+)$")
+# Spellings ASR gives to hums and nods ("Mm-mm", "Emem", "Emendem", "Mhmm", "Mmp", "Hmph", "Uh-huh-huh", "Ahh").
+_ACK_SOUND = re.compile(r"^(?:[aeiuh]*m+(?:[-aeiuhnd]*[mn]+)*[ph]*|u+h*(?:-?h+u+h+)+|a+h+a*|o+h+)$")
 
 
 def is_backchannel(text: str, max_words: int = BACKCHANNEL_MAX_WORDS) -> bool:

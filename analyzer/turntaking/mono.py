@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .lexicon import has_words, is_backchannel
-from .params import ACTIVE_GAP, EPS, MIN_REMAINING_WORDS, YIELD_WITHIN
+from .params import ACTIVE_GAP, EPS, MIN_UTTERANCE_WORDS, YIELD_WITHIN
 from .timeline import Timeline, Tok
 
 MIN_OVERLAP_S = 1.2  # s of double talk for an interruption (the reference has >= 1.0 s of both voices)
@@ -222,7 +222,7 @@ def _region_event(tl: Timeline, s: float, e: float, p: float) -> dict[str, Any] 
                 and seg.start - prev.end <= ACTIVE_GAP + EPS):
             b_tok, a_tok, a = seg.toks[0], prev, prev.speaker
     ra = _run_at(tl, a, a_tok.start)
-    if ra is None or sum(1 for x in ra.words if x.end <= s + 0.5) < MIN_REMAINING_WORDS:
+    if ra is None or sum(1 for x in ra.words if x.end <= s + 0.5) < MIN_UTTERANCE_WORDS:
         return None
     b_tok = b_tok or _first_after(tl, s - 0.3, exclude=a)
     if b_tok is None or b_tok.start > e + TAKE_WITHIN + EPS:

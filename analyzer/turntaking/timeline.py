@@ -118,6 +118,7 @@ class Timeline:
     run_of_seg: dict[int, Run] = field(default_factory=dict)
     tok_starts: dict[str, list[float]] = field(default_factory=dict)
     seg_first: set[int] = field(default_factory=set)  # id() of each segment's first token
+    refined: dict = field(default_factory=dict)  # what voicing.refine_timeline_tokens did
 
     def index(self) -> None:
         """Start-time indexes for bisection (each speaker's spans are disjoint and sorted)."""
@@ -134,7 +135,7 @@ class Timeline:
         return sorted((s for ss in self.segments.values() for s in ss), key=lambda s: (s.start, s.speaker))
 
 
-def build_timeline(t: Transcript) -> Timeline:
+def build_timeline(t: Transcript, refine: bool = True) -> Timeline:
     t.ensure_speakers()
     roles = {sid: sp.role for sid, sp in t.speakers.items()}
     toks: dict[str, list[Tok]] = {}
@@ -143,6 +144,12 @@ def build_timeline(t: Transcript) -> Timeline:
         if u.role and roles.get(u.speaker) != u.role and t.speakers.get(u.speaker) is None:
             roles[u.speaker] = u.role
         toks.setdefault(u.speaker, []).extend(_tokens_of(u, i))
+    if refine and str(t.source.get("speaker_mode", "")) == "multichannel":
+        from .voicing import refine_timeline_tokens
+
+        refined = refine_timeline_tokens(t, toks)
+    else:
+        refined = {"status": "off" if not refine else "not multichannel audio"}
     runs: dict[str, list[Run]] = {}
     segs: dict[str, list[Span]] = {}
     for sid, ts in toks.items():
@@ -160,5 +167,6 @@ def build_timeline(t: Transcript) -> Timeline:
         runs[sid] = rs
     mix = str(t.source.get("speaker_mode", "")) == "mix"
     tl = Timeline(roles, toks, runs, segs, mix)
+    tl.refined = refined
     tl.index()
     return tl
