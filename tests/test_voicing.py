@@ -82,3 +82,16 @@ def test_stage_snaps_stereo_onsets_from_the_audio_file(tmp_path):
     # Mono (one mix) is never snapped: the other voice is in the same signal.
     t.source.update(file=str(path), speaker_mode="mix")
     assert build_timeline(t).refined["status"] == "not multichannel audio"
+
+
+def test_hiss_is_not_speech_and_a_channel_too_noisy_to_tell_is_left_alone():
+    # Hiss about 20 dB under the speech: the start still snaps to the sound (1.0 s).
+    x = tone(3.0, [(1.0, 2.5)], level=0.1, floor=0.007)
+    ts = toks((0.5, 1.3), (1.3, 2.5))
+    snap_edges(ts, voiced_mask(frame_db(x), [(t.start, t.end) for t in ts]))
+    assert abs(ts[0].start - 1.0) <= 0.03
+    # Hiss as loud as the speech: no frame counts as voiced and nothing moves.
+    y = tone(3.0, [(1.0, 2.5)], level=0.02, floor=0.03)
+    ts = toks((0.5, 1.3), (1.3, 2.5))
+    mask = voiced_mask(frame_db(y), [(t.start, t.end) for t in ts])
+    assert not mask.any() and snap_edges(ts, mask) == 0 and ts[0].start == 0.5

@@ -7,8 +7,9 @@ word before a pause often ends early. The interruption rules turn on exactly tho
 microphone of their own, the stage moves each word edge that borders a pause to the nearest
 edge of voiced sound on that speaker's channel, by at most ``MAX_SHIFT``. Words inside
 continuous speech are left alone. A channel's "voiced" level is set relative to its own speech
-(``BELOW_SPEECH_DB`` under the median level of its words), so the other speaker's quieter bleed
-on that microphone does not count as this speaker's voice.
+(``BELOW_SPEECH_DB`` under the median level of its words, and clearly above its noise floor), so
+the other speaker's quieter bleed and the room's hiss do not count as this speaker's voice; a
+channel too noisy to tell is left as the ASR timed it.
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ import numpy as np
 SR = 16000
 HOP = 0.01  # s; energy frames
 WIN = 0.025  # s
-BELOW_SPEECH_DB = 20.0  # voiced: within this many dB of the channel's median word level
+BELOW_SPEECH_DB = 20.0  # voiced: within this many dB of the channel's median level in its words
+ABOVE_FLOOR_DB = 8.0  # ... and this far above the channel's noise floor (its 10th percentile)
+MIN_SNR_DB = 12.0  # a channel whose words' loud part (80th percentile) is less far above its floor is left alone
 FILL_GAP = 0.15  # s; unvoiced dips shorter than this inside speech (stop closures) are speech
 MAX_SHIFT = 0.6  # s; an edge moves at most this far
 PAUSE = 0.1  # s; an edge borders a pause when the neighbouring word is at least this far away
@@ -39,13 +42,20 @@ def frame_db(x: np.ndarray) -> np.ndarray:
 
 def voiced_mask(db: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
     """Frames at most BELOW_SPEECH_DB under the median level inside ``spans`` (the channel's
-    words), with short dips filled."""
+    words) and ABOVE_FLOOR_DB over the noise floor, with short dips filled; none if the
+    channel is too noisy to tell."""
     inside = np.zeros(len(db), bool)
     for a, b in spans:
         inside[int(a / HOP):max(int(a / HOP) + 1, int(b / HOP))] = True
     if not inside.any():
         return np.zeros(len(db), bool)
-    mask = db >= float(np.median(db[inside])) - BELOW_SPEECH_DB
+    # word spans include the quiet between syllables: their median is the level to compare
+    # with, their loud part (80th percentile) what says whether speech stands out at all
+    median, loud = np.percentile(db[inside], [50, 80])
+    floor = float(np.percentile(db, 10))
+    if loud - floor < MIN_SNR_DB:  # too noisy to tell where speech starts
+        return np.zeros(len(db), bool)
+    mask = db >= max(float(median) - BELOW_SPEECH_DB, floor + ABOVE_FLOOR_DB)
     # fill short gaps between voiced frames
     idx = np.flatnonzero(mask)
     if len(idx) > 1:
