@@ -34,7 +34,7 @@ from .lexicon import has_words, is_backchannel
 from .params import ACTIVE_GAP, EPS, MIN_UTTERANCE_WORDS, YIELD_WITHIN
 from .timeline import Timeline, Tok
 
-MIN_OVERLAP_S = 1.2  # s of double talk for an interruption (the reference has >= 1.0 s of both voices)
+MIN_OVERLAP_S = 1.0  # s of double talk for an interruption (the definition: >= 1.0 s of A still to come)
 TAKE_WITHIN = 1.0  # s after the region in which B's words must begin
 A_BEFORE = 0.1  # s; A is the speaker of the last word begun this long before the region (B's first word may open it)
 ONSET_LEAD_S = 1.0  # s; when the words just before the region begin a segment of
@@ -43,7 +43,7 @@ ONSET_LEAD_S = 1.0  # s; when the words just before the region begin a segment o
 BRIDGE_S = 0.7  # s; double-talk stretches this close are one region
 LOST_ONSET_S = 1.5  # s; a region this long inside A's speech with no words of B is an
 #                      interruption by the other role (B's words lost in the mix; low confidence)
-BACKCHANNEL_S = (0.4, 1.2)  # s: a region (BACKCHANNEL_BRIDGE_S) this long inside A's speech, no words of the
+BACKCHANNEL_S = (0.4, MIN_OVERLAP_S)  # s: a region (BACKCHANNEL_BRIDGE_S) this long inside A's speech, no words of the
 #                       other and A going on, is a backchannel by the other role (low confidence)
 BACKCHANNEL_THRESHOLD, BACKCHANNEL_BRIDGE_S = 0.5, 0.2
 THRESHOLD = 0.8  # two-voice probability for a region (tuned on day1; None: the model's own, models/overlap/)
