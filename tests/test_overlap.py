@@ -39,6 +39,13 @@ def test_region_with_a_speaker_change_is_an_interruption_by_who_holds_the_floor_
     assert e["of_remaining_s"] == 1.2
 
 
+def test_one_second_of_double_talk_is_enough_and_a_bit_less_is_not():
+    t = mix_transcript(("P", 0.0, 6.0, PAT), ("C", 6.1, 9.0, "and do you get any sickness with them"))
+    [e] = detector_events(build_timeline(t), [(5.0, 6.0, 0.9)])
+    assert (e["type"], e["by"], e["at"], e["of_remaining_s"]) == ("interruption", "clinician", 5.0, 1.0)
+    assert [x["type"] for x in detector_events(build_timeline(t), [(5.1, 6.0, 0.9)])] == []
+
+
 def test_no_interruption_for_backchannel_short_region_few_words_or_silence_before():
     tl = build_timeline(mix_transcript(("P", 0.0, 6.0, PAT), ("C", 6.1, 6.6, "mm-hmm"), ("P", 7.0, 9.0, "and it hurts a lot")))
     assert detector_events(tl, [(5.0, 6.0, 0.9)]) == []  # a backchannel is not an interruption
