@@ -21,6 +21,8 @@ in ``--data`` or its subfolders:
    interval (benchmarks/synth.py ``render_timeline``), giving one track per speaker. Two
    recordings are made: ``stereo`` (doctor left, patient right: one speaker per channel) and
    ``mono`` (the two tracks mixed, the patient 6 dB quieter to 2 dB louder, faint noise).
+   ``--modes bleed`` adds a harder stereo: each mic also hears the other speaker 20 dB down
+   and its own hiss at -50 dB, as lapel mics in one room do.
 3. Pipeline: ``load_input`` (decode, Whisper ASR with word times, channels or diarization,
    roles found automatically from the speech) and then the ``turns`` stage, exactly as
    ``visit-analyzer analyze`` runs them (``--all-stages`` runs every registered stage).
@@ -68,7 +70,20 @@ from benchmarks.turntaking_score import (  # noqa: E402,F401  (match, prf: used 
 SR = 16000
 # (doctor, patient) voices, rotated over consultations: clearly different voices.
 VOICE_PAIRS = [("joe", "joe_high"), ("espeak_m", "espeak_f"), ("joe", "espeak_f"), ("espeak_m", "joe_high")]
-MODES = ("stereo", "mono")
+MODES = ("stereo", "mono", "bleed")
+DEFAULT_MODES = ("stereo", "mono")
+BLEED_DB, ROOM_NOISE_DB = -20.0, -50.0  # "bleed": each voice also on the other mic, and room hiss
+
+
+def with_bleed(stereo: np.ndarray, seed: int) -> np.ndarray:
+    """Stereo as lapel mics hear it: each channel also carries the other speaker BLEED_DB down
+    (a few ms later) and its own hiss at ROOM_NOISE_DB."""
+    rng = np.random.default_rng(seed + 1000)
+    g = float(10 ** (BLEED_DB / 20))
+    lag = int(0.003 * SR)
+    other = np.pad(stereo[::-1], ((0, 0), (lag, 0)))[:, :stereo.shape[1]]
+    noise = rng.normal(0, 10 ** (ROOM_NOISE_DB / 20), stereo.shape).astype(np.float32)
+    return np.clip(stereo + g * other + noise, -1, 1).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- reference
@@ -311,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="first N consultations (sorted by name)")
     ap.add_argument("--minutes", type=float, default=None, help="keep each consultation's first M minutes")
     ap.add_argument("--model", default="base", help="base (default), tiny.en or a CTranslate2 folder")
-    ap.add_argument("--modes", default=",".join(MODES), help="stereo,mono (default both)")
+    ap.add_argument("--modes", default=",".join(DEFAULT_MODES),
+                    help="stereo,mono (default both); bleed = stereo with crosstalk 20 dB down and room hiss")
     ap.add_argument("--all-stages", action="store_true", help="run every registered stage (pipeline.analyze)")
     ap.add_argument("--reference-only", action="store_true", help="only the ground truth from the timings")
     ap.add_argument("--reference", choices=("voiced", "interval"), default="voiced",
@@ -393,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
 
         for mode in modes:
             path = audio_dir / f"{name.replace('/', '__')}_{mode}.wav"
-            synth.write_audio(path, stereo if mode == "stereo" else mono, SR)
+            audio = {"stereo": stereo, "mono": mono}.get(mode)
+            synth.write_audio(path, audio if audio is not None else with_bleed(stereo, k), SR)
             t1 = time.perf_counter()
             try:
                 hyp_t = run_pipeline(path, args.model, args.all_stages, args.cache)

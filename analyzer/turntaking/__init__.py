@@ -8,7 +8,11 @@ Definitions (issue 4; the constants below are the numbers)
 ----------------------------------------------------------
 Speech is handled as *tokens* (words with times): the ASR word times when the input was audio,
 otherwise each utterance's words spread over its interval in proportion to their length in
-characters (i.e. at an even speaking rate). Per speaker, tokens form
+characters (i.e. at an even speaking rate). On multichannel audio (one microphone per speaker)
+each word edge that borders a pause is snapped to where that speaker's own channel starts or
+stops sounding (``voicing.py``; at most 0.6 s; ``metrics.method.word_edges``): Whisper's word
+times are least accurate exactly at those edges, which decide "1.0 s still to come" and who
+started first. Per speaker, tokens form
 
 - *segments*: speech with no pause longer than ``SEGMENT_GAP`` (0.75 s); in a transcript
   with interval times only, also a new segment wherever a new utterance begins after a pause
@@ -21,8 +25,9 @@ At each onset of speaker B, if another speaker A is talking (inside one of A's s
 
 - what A still has to say is A's run from the onset up to the end of A's segment (a pause
   longer than SEGMENT_GAP or a new utterance after a pause), or to A's first pause of
-  ``YIELD_PAUSE`` (0.3 s) once B's segment has ended (what A says after that answers B), giving ``of_remaining_s`` and ``of_remaining_words`` (words whose middle
-  is after the onset);
+  ``YIELD_PAUSE`` (0.3 s) once B's segment has ended (what A says after that answers B), giving
+  ``of_remaining_s`` and ``of_remaining_words`` (words whose middle is after the onset); A's
+  *utterance* is A's run up to that end (``of_words``: its words said and to come);
 - A is talking at the onset if it falls inside one of A's segments but not inside a pause of
   A's longer than ``ACTIVE_GAP`` (0.5 s);
 - what B says is B's segment from the onset (B's utterance there), as far as it goes while
@@ -34,9 +39,9 @@ At each onset of speaker B, if another speaker A is talking (inside one of A's s
 - ``overlap`` with ``reason``: "no_words" (only fillers or markers such as "[unintelligible]"),
   "simultaneous" (A's segment started less than ``SIMULTANEOUS`` = 0.3 s before B's: neither
   was mid-utterance; one event, by the later starter), "near_end" (less than 1.0 s of A to
-  come), "few_words" (fewer than 4 of A's words to come);
-- ``interruption`` otherwise: A has at least 4 words and at least 1.0 s still to come
-  (exactly 1.0 s counts). ``succeeded`` when A stops no later than ``YIELD_WITHIN`` (2.5 s)
+  come), "few_words" (A's utterance has fewer than 4 words);
+- ``interruption`` otherwise: A's utterance has 4+ words and at least 1.0 s of it is still to
+  come (exactly 1.0 s counts). ``succeeded`` when A stops no later than ``YIELD_WITHIN`` (2.5 s)
   after B came in (``of_stopped_after_s``). The issue says "within ~1 s"; because an
   interruption needs 1.0 s of A still to come, A can never stop sooner than that, so the
   window is 1.0 s plus ~1.5 s to finish the word or phrase in flight (the scripted sample
@@ -61,10 +66,10 @@ reads the audio file (``source.file``) and runs the overlapped-speech detector
 (``analyzer/overlap``: a small MLP trained on synthetic two-voice mixes, never used on
 multichannel input) to find where two voices sound at once; ``mono.py`` turns its regions into
 events (evidence ``overlap_detector``; confidence ``medium`` or ``low``): an interruption where
->= 1.2 s of double talk starts while A is talking (4+ words so far) and B's words (not a
+>= 1.0 s of double talk starts while A is talking (4+ words so far) and B's words (not a
 backchannel) begin inside it or within 1 s after, by B of A, at the region's start; a failed
 interruption by the other role where >= 1.5 s of double talk lies inside A's speech and B's
-words are nowhere; a backchannel by the other role for 0.4-1.2 s of double talk inside A's
+words are nowhere; a backchannel by the other role for 0.4-1.0 s of double talk inside A's
 speech with no words of anyone else near. Who cut in is checked against the voices heard just before and after each
 region (``voice.py``: Resemblyzer embeddings against per-speaker centroids; an event is kept,
 reversed or dropped, and a clear change of voice across a region the words miss is an
