@@ -57,6 +57,27 @@ def test_reflection_after_a_complaint(tagger):
     assert out[2]["main"] == "reflection"
 
 
+def test_subtype_heads_read_the_first_and_last_sentence(tagger):
+    """The open/closed and simple/complex heads read the turn matrix's trailing sentence vectors
+    (features.SUBTYPE_COLS); the other turn heads stop before them. Shipped weights match both."""
+    import numpy as np
+
+    from analyzer.tagging.features import SUBTYPE_COLS
+
+    turns = [("patient", "I keep forgetting my pills."), ("clinician", "That sounds frustrating. Do you use a pill box?")]
+    F = tagger.features([r for r, _ in turns], [t for _, t in turns])
+    D, B, _ = F.turn_matrix(np.array([1]))
+    st = tagger.heads.turn
+    L = st.bag_features(B)
+    for t, lin in st.lins.items():
+        X = st.level2_input(t, D, L)
+        assert X.shape[1] == lin.coef.shape[1] == len(lin.mean)
+        assert X.shape[1] - L.shape[1] == (D.shape[1] if t in ("qt", "rt") else D.shape[1] - SUBTYPE_COLS)
+    # the trailing columns are the first and the last sentence's vectors
+    first, last = np.nonzero(F.sent_turn == 1)[0][[0, -1]]
+    assert np.allclose(D[0, -SUBTYPE_COLS:], np.concatenate([F.emb[first], F.emb[last]]))
+
+
 def test_empathy(tagger):
     out = tag(tagger, [("patient", "So it might be cancer? I don't even know what to think."),
                        ("clinician", "I can see this is a lot to process.")])

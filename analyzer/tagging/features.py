@@ -18,6 +18,10 @@ from .encoder import DIM
 
 HASH_BITS = 16
 N_HASH = 1 << HASH_BITS
+# The turn matrix ends with the first and the last sentence's vectors: only the subtype heads
+# (open/closed, simple/complex) read them, since the sentence that carries the behaviour decides
+# its subtype (a reflection leads a turn, a question ends it) and the turn mean blurs it.
+SUBTYPE_COLS = 2 * DIM
 
 CUE_NAMES = [
     "q_end", "q_any", "wh_first", "wh_early", "invert_first", "any_first", "you_first", "how_first", "what_first",
@@ -148,6 +152,7 @@ class DialogueFeatures:
         self.sent_turn = np.array([j for j, ss in enumerate(sents) for _ in ss], dtype=np.int64)
         self.sent_k = np.array([k for ss in sents for k in range(len(ss))], dtype=np.int64)
         self.flat = [s for ss in sents for s in ss]
+        self._first_sent = np.cumsum([0] + [len(ss) for ss in sents])[:-1]  # flat index of each turn's first sentence
         n = len(texts)
         self.turn_emb = np.zeros((n, DIM), np.float32)
         n_layers = tokens[0][0].shape[1] // DIM if tokens else 1
@@ -186,6 +191,10 @@ class DialogueFeatures:
         return out
 
     # -- context -------------------------------------------------------------------------
+
+    def _sent_emb(self, idx: np.ndarray) -> np.ndarray:
+        """Sentence vectors of flat sentence indices."""
+        return self.emb[idx] if len(idx) else np.zeros((0, DIM), np.float32)
 
     def _ctx_emb(self, idx: np.ndarray) -> np.ndarray:
         out = np.zeros((len(idx), DIM), np.float32)
@@ -230,8 +239,9 @@ class DialogueFeatures:
 
     def turn_matrix(self, turns: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix, list[list[str]]]:
         """Turn-level features of clinician turns: [turn emb (last layer, then layers 2 and 4),
-        previous patient turn, next patient turn, cues of the whole turn, of its first and its last sentence, context] and the
-        hashed n-gram bag; plus the cue phrases that fired (for "why")."""
+        previous patient turn, next patient turn, cues of the whole turn, of its first and its last sentence, context,
+        then (SUBTYPE_COLS) the first and the last sentence's vectors] and the hashed n-gram bag; plus the cue
+        phrases that fired (for "why")."""
         dense, hits = [], []
         for j in turns:
             ss = self.sents[j]
@@ -242,8 +252,11 @@ class DialogueFeatures:
             cl, hl = cues(ss[-1], len(ss) - 1, len(ss))
             dense.append(np.concatenate([c, cf, cl, self.context_vector(int(j), self.turn_emb[j], self.turn_lemmas[j])]))
             hits.append(list(dict.fromkeys(h + hf + hl)))
+        first = np.array([self._first_sent[j] for j in turns], dtype=np.int64)
+        last = np.array([self._first_sent[j] + len(self.sents[j]) - 1 for j in turns], dtype=np.int64)
         D = np.hstack([self.turn_emb[turns], self.turn_lower[turns], self._ctx_emb(self.prev_p[turns]),
-                       self._ctx_emb(self.next_p[turns]), np.array(dense, np.float32).reshape(len(turns), -1)])
+                       self._ctx_emb(self.next_p[turns]), np.array(dense, np.float32).reshape(len(turns), -1),
+                       self._sent_emb(first), self._sent_emb(last)])
         B = hashed_bag([self.turn_words[j] for j in turns], [T.first_content(self.turn_words[j]) for j in turns])
         return D, B, hits
 

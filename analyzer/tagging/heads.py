@@ -91,17 +91,26 @@ class Bag:
 
 
 class Stack:
-    """Level 1: one Bag per task; level 2: one Linear per task on [dense, logits of every bag]."""
+    """Level 1: one Bag per task; level 2: one Linear per task on [dense, logits of every bag].
 
-    def __init__(self, bags: dict[str, Bag], lins: dict[str, Linear], tasks: dict[str, tuple[str, ...]]):
+    ``dense_cols[t]``: how many leading dense columns task t's level 2 reads (all when absent);
+    the turn matrix ends with columns only the subtype heads read (features.SUBTYPE_COLS)."""
+
+    def __init__(self, bags: dict[str, Bag], lins: dict[str, Linear], tasks: dict[str, tuple[str, ...]],
+                 dense_cols: dict[str, int] | None = None):
         self.bags, self.lins, self.tasks = bags, lins, tasks
+        self.dense_cols = dict(dense_cols or {})
 
     def bag_features(self, B: sparse.csr_matrix) -> np.ndarray:
         return np.hstack([logit_features(self.bags[t].proba(B)) for t in self.tasks])
 
+    def level2_input(self, t: str, D: np.ndarray, L: np.ndarray) -> np.ndarray:
+        """Task t's level-2 input from the dense matrix and the bag logits (training and run time)."""
+        return np.hstack([D[:, :self.dense_cols.get(t, D.shape[1])], L])
+
     def proba(self, D: np.ndarray, B: sparse.csr_matrix) -> dict[str, np.ndarray]:
-        X = np.hstack([D, self.bag_features(B)])
-        return {t: self.lins[t].proba(X) for t in self.tasks}
+        L = self.bag_features(B)
+        return {t: self.lins[t].proba(self.level2_input(t, D, L)) for t in self.tasks}
 
     # -- storage ---------------------------------------------------------------------------
 
@@ -116,10 +125,10 @@ class Stack:
         return out
 
     @classmethod
-    def from_arrays(cls, z, prefix: str, tasks: dict[str, tuple[str, ...]]) -> "Stack":
+    def from_arrays(cls, z, prefix: str, tasks: dict[str, tuple[str, ...]], dense_cols: dict[str, int] | None = None) -> "Stack":
         bags = {t: Bag(z[f"{prefix}{t}.bag.coef"].astype(np.float32), z[f"{prefix}{t}.bag.intercept"]) for t in tasks}
         lins = {t: Linear(*(z[f"{prefix}{t}.lin.{k}"] for k in ("mean", "scale", "coef", "intercept"))) for t in tasks}
-        return cls(bags, lins, tasks)
+        return cls(bags, lins, tasks, dense_cols)
 
 
 class Heads:
@@ -139,6 +148,7 @@ class Heads:
     def load(cls, folder: Path) -> "Heads":
         meta = json.loads((folder / "heads.json").read_text())
         with np.load(folder / "heads.npz", allow_pickle=False) as z:
-            turn = Stack.from_arrays(z, "turn.", {t: tuple(c) for t, c in meta["turn_tasks"].items()})
+            turn = Stack.from_arrays(z, "turn.", {t: tuple(c) for t, c in meta["turn_tasks"].items()},
+                                     meta.get("turn_dense_cols"))
             sent = Stack.from_arrays(z, "sent.", {t: tuple(c) for t, c in meta["sent_tasks"].items()})
         return cls(turn, sent, meta)
