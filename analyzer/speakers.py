@@ -25,6 +25,10 @@ BLEED_MAX_OFFSET = 0.35  # seconds between the two recognitions of one spoken wo
 # Bleed reaches the far mic well below the near one (typically 10-25 dB); two people saying the
 # same word at once ("okay") are about as loud as each other, so both are kept.
 BLEED_MIN_DB = 6.0
+# Whisper also writes bleed it hears differently ("un -ity -culted" for the other speaker's
+# words): any word heard this much louder on another mic is the other speaker's. Speaking at
+# the same time, each voice is loudest on its own mic, so real overlap is kept.
+BLEED_LEVEL_DB = 12.0
 UTTERANCE_GAP = 1.0  # seconds of silence that end an utterance within one speaker's speech
 
 
@@ -62,7 +66,8 @@ def _max_abs_correlation(x: np.ndarray) -> float:
 
 
 def drop_crosstalk(per_channel: list[list[Word]], samples: np.ndarray) -> tuple[list[list[Word]], list[int]]:
-    """Remove each word that another channel also recognised at the same time, louder."""
+    """Remove each word that another channel also recognised at the same time, louder, or that
+    another channel carries BLEED_LEVEL_DB louder whatever it recognised there."""
     levels = [[_level_db(samples[c], w) for w in words] for c, words in enumerate(per_channel)]
     keys = [[_norm(w.text) for w in words] for words in per_channel]
     starts = [[w.start for w in words] for words in per_channel]
@@ -71,8 +76,11 @@ def drop_crosstalk(per_channel: list[list[Word]], samples: np.ndarray) -> tuple[
     for c, words in enumerate(per_channel):
         out, n = [], 0
         for i, w in enumerate(words):
-            bleed = False
+            bleed = any(_level_db(samples[o], w) >= levels[c][i] + BLEED_LEVEL_DB
+                        for o in range(len(per_channel)) if o != c)
             for o, other in enumerate(per_channel):
+                if bleed:
+                    break
                 if o == c:
                     continue
                 for j in range(bisect.bisect_left(starts[o], w.start - BLEED_MAX_OFFSET), len(other)):

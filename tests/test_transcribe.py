@@ -88,7 +88,8 @@ def test_language_forced(jfk):
 
 
 def test_mic_bleed_is_removed():
-    """The same word on two mics at once stays only on the louder one; real overlap stays."""
+    """The same word on two mics at once stays only on the louder one, so does a word another mic
+    hears 12 dB louder; real overlap stays."""
     from analyzer.model import Word
     from analyzer.speakers import drop_crosstalk
 
@@ -103,6 +104,11 @@ def test_mic_bleed_is_removed():
     assert [w.text for w in kept[0]] == [" hello"]
     assert [w.text for w in kept[1]] == [" fine"]
     assert dropped == [0, 1]
-    # Different words at the same time are real overlap: both kept.
+    # Bleed Whisper heard as other words ("yellow" for "hello", 20 dB down): still bleed.
+    kept, dropped = drop_crosstalk([a, [Word(" yellow", 0.1, 0.5)]], samples)
+    assert dropped == [0, 1]
+    # Different words at the same time, each voice loud on its own mic: real overlap, both kept.
+    samples[1, : sr] = 0.4
     kept, dropped = drop_crosstalk([a, [Word(" wait", 0.1, 0.5)]], samples)
     assert dropped == [0, 0]
+

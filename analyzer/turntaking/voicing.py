@@ -7,9 +7,11 @@ word before a pause often ends early. The interruption rules turn on exactly tho
 microphone of their own, the stage moves each word edge that borders a pause to the nearest
 edge of voiced sound on that speaker's channel, by at most ``MAX_SHIFT``. Words inside
 continuous speech are left alone. A channel's "voiced" level is set relative to its own speech
-(``BELOW_SPEECH_DB`` under the median level of its words, and clearly above its noise floor), so
-the other speaker's quieter bleed and the room's hiss do not count as this speaker's voice; a
-channel too noisy to tell is left as the ASR timed it.
+(``BELOW_SPEECH_DB`` under the median level of its words, clearly above its noise floor, and
+above the bleed the other speaker's mic predicts at that moment: ``bleed_loss`` measures how
+much quieter the other speaker reaches this mic, where they talk alone), so the other speaker's bleed
+and the room's hiss do not count as this speaker's voice; a channel too noisy to tell is left
+as the ASR timed it.
 """
 from __future__ import annotations
 
@@ -22,10 +24,13 @@ HOP = 0.01  # s; energy frames
 WIN = 0.025  # s
 BELOW_SPEECH_DB = 20.0  # voiced: within this many dB of the channel's median level in its words
 ABOVE_FLOOR_DB = 8.0  # ... and this far above the channel's noise floor (its 10th percentile)
+BLEED_MARGIN_DB = 6.0  # own voice: this much above the bleed expected from another mic at that moment
+MIN_BLEED_FRAMES = 100  # frames of the other speaker alone needed to measure how much of them leaks
 MIN_SNR_DB = 12.0  # a channel whose words' loud part (80th percentile) is less far above its floor is left alone
 FILL_GAP = 0.15  # s; unvoiced dips shorter than this inside speech (stop closures) are speech
 MAX_SHIFT = 0.6  # s; an edge moves at most this far
 PAUSE = 0.1  # s; an edge borders a pause when the neighbouring word is at least this far away
+
 
 
 def frame_db(x: np.ndarray) -> np.ndarray:
@@ -40,10 +45,30 @@ def frame_db(x: np.ndarray) -> np.ndarray:
     return (10 * np.log10(energy + 1e-10)).astype(np.float32)
 
 
-def voiced_mask(db: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
+def bleed_loss(db: np.ndarray, other: np.ndarray, frames: np.ndarray | None = None,
+               min_frames: int = 100) -> float | None:
+    """How many dB quieter the other speaker reaches this mic than their own: the median level
+    difference over the frames where the other mic is loud (within 10 dB of its 90th
+    percentile), restricted to ``frames`` when given (e.g. where this speaker has no words).
+    Most of a speaker's loud moments are spoken alone, so the median is the leak, not overlap.
+    None when fewer than ``min_frames`` frames qualify."""
+    n = min(len(db), len(other))
+    db, other = db[:n], other[:n]
+    if n == 0:
+        return None
+    use = other >= np.percentile(other, 90) - 10.0
+    if frames is not None:
+        use &= frames[:n]
+    if use.sum() < min_frames:
+        return None
+    return float(np.median(other[use] - db[use]))
+
+
+def voiced_mask(db: np.ndarray, spans: list[tuple[float, float]], others: list[np.ndarray] = ()) -> np.ndarray:
     """Frames at most BELOW_SPEECH_DB under the median level inside ``spans`` (the channel's
-    words) and ABOVE_FLOOR_DB over the noise floor, with short dips filled; none if the
-    channel is too noisy to tell."""
+    words), ABOVE_FLOOR_DB over the noise floor and BLEED_MARGIN_DB over the bleed expected
+    from each of ``others`` (the other speakers' channels, same frames; ``bleed_loss``), with
+    short dips filled; none if the channel is too noisy to tell."""
     inside = np.zeros(len(db), bool)
     for a, b in spans:
         inside[int(a / HOP):max(int(a / HOP) + 1, int(b / HOP))] = True
@@ -56,6 +81,13 @@ def voiced_mask(db: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
     if loud - floor < MIN_SNR_DB:  # too noisy to tell where speech starts
         return np.zeros(len(db), bool)
     mask = db >= max(float(median) - BELOW_SPEECH_DB, floor + ABOVE_FLOOR_DB)
+    for o in others:  # the other speakers' mics: where this one hears no more than their bleed
+        n = min(len(o), len(mask))
+        pad = int(0.3 / HOP)  # where this speaker has no words (0.3 s either side)
+        away = np.convolve(inside[:n].astype(float), np.ones(2 * pad + 1), "same") == 0
+        loss = bleed_loss(db[:n], o[:n], away, MIN_BLEED_FRAMES)
+        if loss is not None:
+            mask[:n] &= db[:n] > o[:n] - loss + BLEED_MARGIN_DB
     # fill short gaps between voiced frames
     idx = np.flatnonzero(mask)
     if len(idx) > 1:
@@ -135,13 +167,15 @@ def refine_timeline_tokens(t, toks: dict[str, list]) -> dict:
     if chans is None:
         return {"status": status}
     moved = 0
+    levels = {c: frame_db(x) for c, x in chans.items()}
+    used = {getattr(t.speakers.get(sid), "channel", None) for sid in toks} & set(levels)
     for sid, ts in toks.items():
         sp = t.speakers.get(sid)
         ch = getattr(sp, "channel", None)
         if ch is None or ch not in chans or not ts:
             continue
-        db = frame_db(chans[ch])
+        others = [levels[c] for c in sorted(used) if c != ch]
         ts.sort(key=lambda x: (x.start, x.end))
-        moved += snap_edges(ts, voiced_mask(db, [(x.start, x.end) for x in ts]))
+        moved += snap_edges(ts, voiced_mask(levels[ch], [(x.start, x.end) for x in ts], others))
         ts.sort(key=lambda x: (x.start, x.end))
     return {"status": status, "edges_moved": moved}
