@@ -114,6 +114,28 @@ def test_each_attempt_counts_once():
     assert [e["at"] for e in events(two, "interruption")] == [5.0, 9.0]
 
 
+def test_a_misheard_hum_is_a_backchannel_but_clear_words_are_not():
+    # Whisper wrote "Amen, love." for a patient's "Mm-hmm" under the clinician's speech, both
+    # words with low confidence: an unclear sound, read as a backchannel. The same words heard
+    # clearly would be an interruption; three unsure words followed straight on are a turn.
+    def visit(probs, more=False):
+        words = {1: [(5.0, 5.2, "Amen,"), (5.2, 5.5, "love.")]}
+        utts = [("C", 0.0, 10.0, blah(40)), ("P", 5.0, 5.5, "Amen, love.")]
+        if more:
+            words[2] = [(5.7, 6.0, "and"), (6.0, 6.5, "then")]
+            utts.append(("P", 5.7, 6.5, "and then"))
+        t = make(*utts, words=words)
+        for w, p in zip(t.utterances[1].words, probs):
+            w.probability = p
+        return events(t)
+
+    [e] = visit([0.20, 0.12])
+    assert e["type"] == "backchannel" and e["reason"] == "unclear" and e["by"] == "patient"
+    [e] = visit([0.20, 0.90])
+    assert e["type"] == "interruption"
+    assert [x["type"] for x in visit([0.2, 0.1], more=True)] == ["interruption"]
+
+
 def test_acknowledgement_followed_straight_on_is_not_a_backchannel():
     # "Yeah" then, without a break and while the other still talks, more words: a turn, not a
     # backchannel (what counts is what B says while A is still talking).

@@ -4,7 +4,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from .params import ACK_PAUSE, ACTIVE_GAP, BACKCHANNEL_MAX_WORDS, CUT_OFF_GAP, EPS, MIN_REMAINING_S, MIN_UTTERANCE_WORDS, SEGMENT_GAP, SIMULTANEOUS, YIELD_PAUSE, YIELD_WITHIN
+from .params import ACK_PAUSE, ACTIVE_GAP, BACKCHANNEL_MAX_WORDS, CUT_OFF_GAP, EPS, MIN_REMAINING_S, MIN_UTTERANCE_WORDS, SEGMENT_GAP, SIMULTANEOUS, UNCLEAR_PROB, YIELD_PAUSE, YIELD_WITHIN
 from .lexicon import has_words, is_backchannel, is_unfinished
 from .timeline import Run, Span, Timeline, Tok
 
@@ -99,6 +99,8 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
                 kind, reason = "overlap", "no_words"
             elif is_backchannel(said_text) and not goes_on:
                 kind, reason = "backchannel", None
+            elif _unclear(said) and not goes_on:
+                kind, reason = "backchannel", "unclear"
             elif t - sa.start < SIMULTANEOUS - EPS:
                 kind, reason = "overlap", "simultaneous"
             elif rem_s < MIN_REMAINING_S - EPS:
@@ -131,6 +133,13 @@ def detect_events(tl: Timeline) -> list[dict[str, Any]]:
                 events.append({"type": "overlap", "at": _r(t), **base, **ev, "reason": "possible_cut_off"})
     events.sort(key=lambda e: (e["at"], e["type"] != "interruption"))
     return events
+
+
+def _unclear(said: list[Tok]) -> bool:
+    """A few words the recogniser was unsure of, all of them: a hum or nod it misheard
+    ("Amen, love." for "Mm-hmm", "Riot!"), so as short as a backchannel and read as one."""
+    return (0 < len(said) <= BACKCHANNEL_MAX_WORDS
+            and all(x.prob is not None and x.prob < UNCLEAR_PROB for x in said))
 
 
 def _continuation_end(ra: Run, t: float, b_end: float, seg_first: set[int] | frozenset = frozenset()) -> float:

@@ -19,6 +19,7 @@ class Tok:
     word: bool = True  # has letters/digits or is a [marker]
     marker: bool = False
     timed: bool = True  # False: placed by spreading its utterance's words over the interval
+    prob: float | None = None  # the recogniser's confidence in the word, when it gave one
 
     @property
     def mid(self) -> float:
@@ -60,7 +61,7 @@ def _tokens_of(u: Utterance, i: int) -> list[Tok]:
             text = w.text.strip()
             if not text:
                 continue
-            out.append(Tok(float(w.start), float(max(w.end, w.start)), text, u.speaker, i))
+            out.append(Tok(float(w.start), float(max(w.end, w.start)), text, u.speaker, i, prob=w.probability))
     else:
         raw = _OK.sub("OK", u.text).split()
         if not raw or u.start is None or u.end is None:
