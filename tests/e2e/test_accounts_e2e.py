@@ -57,7 +57,8 @@ def click_until(page, target, done, tries: int = 4) -> None:
 def open_visit(page, visit_id: int) -> None:
     """Through the app's own navigation: a page load (goto/reload) starts a new session, signed out."""
     click_until(page, page.locator(".st-key-nav_visits button"), page.locator(f".st-key-open_{visit_id} button"))
-    click_until(page, page.locator(f".st-key-open_{visit_id} button"), page.locator('[data-testid="stMetric"]'))
+    # the visit's own tabs, not any metric: the visits page may still be drawn with its own
+    click_until(page, page.locator(f".st-key-open_{visit_id} button"), page.get_by_role("tab", name="Transcript"))
     wait_for_scorecard(page, 10, timeout_s=60)
 
 
@@ -73,12 +74,19 @@ def choose(page, key: str, option: str) -> None:
     raise AssertionError(f"could not choose {option!r} in {key}")
 
 
-def open_utterance(page, key: str, i: int) -> None:
+def open_utterance(page, key: str, i: int, reopen=None) -> None:
     """Transcript tab, then ▶ on utterance i. A click on an element being redrawn by a rerun can
-    be lost (the tab or the button), so both are retried until the selected panel shows."""
+    be lost (the tab or the button), so both are retried until the selected panel shows; if a
+    late rerun of an earlier click took the page elsewhere, ``reopen`` brings the visit back."""
     panel = page.locator(".st-key-selected_transcript")
     for _ in range(5):
-        page.get_by_role("tab", name="Transcript").click()
+        try:
+            page.get_by_role("tab", name="Transcript").click(timeout=10_000)
+        except Exception:
+            if reopen is None:
+                raise
+            reopen()
+            continue
         try:
             page.locator(f".st-key-view_play_{key}_{i} button").first.click(timeout=5_000)
         except Exception:
@@ -129,7 +137,7 @@ def test_clinician_and_coach_in_the_browser(tmp_path):
         assert coach.get_by_text("second visit").count() == 0  # not shared
         click_until(coach, coach.locator(f".st-key-open_{v1.id} button"), coach.locator('[data-testid="stMetric"]'))
         wait_for_scorecard(coach, 10, timeout_s=60)
-        open_utterance(coach, f"visit{v1.id}", 2)
+        open_utterance(coach, f"visit{v1.id}", 2, reopen=lambda: open_visit(coach, v1.id))
         coach.get_by_label("Comment on this moment").fill("Lovely open question here.")
         click_until(coach, coach.get_by_role("button", name="Add comment"),
                     coach.get_by_text("Lovely open question here."))
@@ -143,7 +151,7 @@ def test_clinician_and_coach_in_the_browser(tmp_path):
         clin.locator(".st-key-nav_visits button").click()
         expect(clin.locator(f".st-key-visit_row_{v1.id}")).to_contain_text("1 comment, 1 correction", timeout=30_000)
         open_visit(clin, v1.id)
-        open_utterance(clin, f"visit{v1.id}", 2)
+        open_utterance(clin, f"visit{v1.id}", 2, reopen=lambda: open_visit(clin, v1.id))
         panel = clin.locator(".st-key-selected_transcript")
         expect(panel).to_contain_text("Lovely open question here.")
         expect(panel).to_contain_text("carol")
