@@ -60,6 +60,19 @@ def run_until(at: AppTest, done, timeout: float = 240.0) -> AppTest:
     return at
 
 
+def run_until_shown(at: AppTest) -> AppTest:
+    """Rerun until the analysis shows its scorecard or an error."""
+    return run_until(at, lambda a: bool(a.metric) or bool(a.error))
+
+
+def the_only_visit(data_dir: Path):
+    """(store, the local user, their one visit)."""
+    store = open_store(data_dir)
+    user = store.local_user()
+    [v] = store.visits_for(user)
+    return store, user, v
+
+
 def open_store(data_dir: Path):
     from analyzer.webapp.views.common import get_store
 
@@ -92,11 +105,9 @@ def test_upload_transcript_consent_then_analysis(data_dir):
     at = app(page="new").run()
     upload_form(at, "followup.json", REFERENCE.read_bytes())
     assert not at.error, [e.value for e in at.error]
-    run_until(at, lambda a: bool(a.metric) or bool(a.error))
+    run_until_shown(at)
     assert not at.error, [e.value for e in at.error]
-    store = open_store(data_dir)
-    user = store.local_user()
-    [v] = store.visits_for(user)
+    store, user, v = the_only_visit(data_dir)
     visit = store.get_visit(user, v.id)
     assert visit.consent.who == "the patient and Dr Lee" and visit.consent.how == "written consent form"
     analysis = store.load_analysis(user, v.id)
@@ -157,10 +168,8 @@ def test_role_swap_recomputes_without_speech_recognition(data_dir, good_visit, m
 def test_stored_visit_role_change_reruns_stages(data_dir):
     at = app(page="new").run()
     upload_form(at, "visit.json", REFERENCE.read_bytes())
-    run_until(at, lambda a: bool(a.metric) or bool(a.error))
-    store = open_store(data_dir)
-    user = store.local_user()
-    [v] = store.visits_for(user)
+    run_until_shown(at)
+    store, user, v = the_only_visit(data_dir)
     before = store.load_analysis(user, v.id)
     at.button(key=f"swap_visit{v.id}").click()
     run_until(at, lambda a: bool(a.metric) and any(j.state == "done" for j in store.get_visit(user, v.id).jobs[1:]))
@@ -257,7 +266,7 @@ def test_interrupted_job_is_shown_and_can_be_rerun(data_dir):
     at = app(visit=v.id).run()
     assert any("interrupted" in w.value for w in at.warning) and not at.metric
     at.button(key="rerun").click()
-    run_until(at, lambda a: bool(a.metric) or bool(a.error))
+    run_until_shown(at)
     assert shown_figures(at) == expected_figures(store.load_analysis(me, v.id))
 
 
@@ -338,11 +347,9 @@ def test_upload_a_pair_of_textgrids(data_dir):
     at.text_input(key="consent_who").input("PriMock57 actors (mock consultation)")
     at.selectbox(key="consent_how").select("synthetic or role-play (no real patient)")
     at.button(key="analyse").click()
-    run_until(at, lambda a: bool(a.metric) or bool(a.error))
+    run_until_shown(at)
     assert not at.error, [e.value for e in at.error]
-    store = open_store(data_dir)
-    me = store.local_user()
-    [v] = store.visits_for(me)
+    store, me, v = the_only_visit(data_dir)
     analysis = store.load_analysis(me, v.id)
     assert {s["role"] for s in analysis["speakers"]} == {"clinician", "patient"}
     assert v.title == "day1_consultation01"  # the visit's name, not one half of the pair
@@ -361,7 +368,7 @@ def test_recording_that_fails_in_the_analysis_says_why(data_dir):
         w.writeframes(b"\x00\x00" * 16000 * 5)
     at = app(page="new").run()
     upload_form(at, "silent.wav", buf.getvalue())
-    run_until(at, lambda a: bool(a.metric) or bool(a.error))
+    run_until_shown(at)
     assert not at.metric
     [err] = at.error
     assert err.value.startswith("This file could not be analysed: silent.wav:"), err.value

@@ -152,9 +152,10 @@ def _share_with_double_talk(m: dict[str, Any], tl, regs) -> None:
 
 
 def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
-    from .mono import PARAMS, detector_events, overlap_probability_for, regions_of, voice_for
+    from .mono import PARAMS, detector_events, mix_samples, overlap_probability_for, regions_of, voice_for
 
-    prob, status = overlap_probability_for(t)
+    mix = mix_samples(t)  # decoded once for the detector and the voice check
+    prob, status = overlap_probability_for(t, mix)
     info: dict[str, Any] = {"status": status, **PARAMS}
     if prob is None:
         return info, None
@@ -162,7 +163,7 @@ def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
     info["double_talk_s"] = round(sum(e - s for s, e, _ in regs), 1)
     info["regions"] = len(regs)
     have = [e["at"] for e in events if e["type"] in ("interruption", "backchannel")]
-    voice, info["voice"] = voice_for(t, tl, regs + short) if regs else (None, "no regions")
+    voice, info["voice"] = voice_for(t, tl, regs + short, mix) if regs else (None, "no regions")
     for ev in detector_events(tl, regs, short, voice=voice):
         if not any(abs(ev["at"] - x) <= 1.0 for x in have):  # the word-based rules saw it already
             events.append(ev)

@@ -15,9 +15,9 @@ as the ASR timed it.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+
+from .source_audio import source_samples
 
 SR = 16000
 HOP = 0.01  # s; energy frames
@@ -146,19 +146,12 @@ def snap_edges(toks: list, mask: np.ndarray) -> int:
 
 def channel_samples(t) -> tuple[dict[int, np.ndarray] | None, str]:
     """({channel: 16 kHz samples}, status) of a multichannel transcript's audio file."""
-    path = t.source.get("file")
-    if not path or t.source.get("kind") != "audio" or t.source.get("speaker_mode") != "multichannel":
+    if t.source.get("kind") != "audio" or t.source.get("speaker_mode") != "multichannel":
         return None, "not multichannel audio"
-    if not Path(path).is_file():
-        return None, "audio file not available"
-    try:
-        from ..audio import load_audio
-
-        a = load_audio(path, check_silence=False)
-    except Exception as e:  # noqa: BLE001 - the stage still gives everything else
-        return None, f"failed: {type(e).__name__}: {e}"
-    x = a.samples if a.samples.ndim == 2 else a.samples[None, :]
-    return {c: np.asarray(x[c], np.float32) for c in range(x.shape[0])}, "used"
+    x, status = source_samples(t)
+    if x is None:
+        return None, "not multichannel audio" if status == "no audio" else status
+    return {c: x[c] for c in range(x.shape[0])}, status
 
 
 def refine_timeline_tokens(t, toks: dict[str, list]) -> dict:

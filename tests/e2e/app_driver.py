@@ -85,6 +85,17 @@ class AppServer:
         self._log.close()
 
 
+def require_chromium() -> None:
+    """At the top of an e2e test module: a missing chromium fails in CI (set-up must install
+    it) and skips elsewhere."""
+    import pytest
+
+    if chromium_path() is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("chromium is missing: scripts/setup.sh --dev must install it", pytrace=False)
+        pytest.skip("chromium is not installed (scripts/setup.sh --dev installs it)", allow_module_level=True)
+
+
 def launch(playwright):
     exe = chromium_path()
     if exe is None:

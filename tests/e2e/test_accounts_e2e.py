@@ -4,22 +4,17 @@ tag, the clinician sees the comment, progress over two visits, revoke, delete. S
 out/test-artifacts/."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-from app_driver import ARTIFACTS, AppServer, chromium_path, launch, wait_for_scorecard  # noqa: E402
+from app_driver import ARTIFACTS, AppServer, launch, wait_for_scorecard, require_chromium  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "sample_audio" / "poor_visit_reference.json"
 
-if chromium_path() is None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("chromium is missing: scripts/setup.sh --dev must install it", pytrace=False)
-    pytest.skip("chromium is not installed (scripts/setup.sh --dev installs it)", allow_module_level=True)
+require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 

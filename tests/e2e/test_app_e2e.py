@@ -5,7 +5,6 @@ chromium fails the test; elsewhere it is skipped with the reason.
 """
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -14,15 +13,12 @@ import pytest
 from analyzer.report import build_report
 from analyzer.webapp import samples
 
-from app_driver import (ARTIFACTS, AppServer, chromium_path, failure_text, fill_upload, launch, progress_text,  # noqa: E402
-                        read_scorecard, wait_for_scorecard)
+from app_driver import (ARTIFACTS, AppServer, failure_text, fill_upload, launch, progress_text,  # noqa: E402
+                        read_scorecard, wait_for_scorecard, require_chromium)
 
 ROOT = Path(__file__).resolve().parents[2]
 
-if chromium_path() is None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("chromium is missing: scripts/setup.sh --dev must install it", pytrace=False)
-    pytest.skip("chromium is not installed (scripts/setup.sh --dev installs it)", allow_module_level=True)
+require_chromium()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 

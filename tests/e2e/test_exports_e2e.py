@@ -3,18 +3,13 @@ opens with the network blocked and shows the same scorecard as the app, the PDF 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 
-import pytest
 
-from app_driver import ARTIFACTS, AppServer, chromium_path, launch, read_scorecard, wait_for_scorecard  # noqa: E402
+from app_driver import ARTIFACTS, AppServer, launch, read_scorecard, wait_for_scorecard, require_chromium  # noqa: E402
 
-if chromium_path() is None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("chromium is missing: scripts/setup.sh --dev must install it", pytrace=False)
-    pytest.skip("chromium is not installed (scripts/setup.sh --dev installs it)", allow_module_level=True)
+require_chromium()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 

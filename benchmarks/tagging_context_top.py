@@ -1,7 +1,7 @@
 """A fine-tuned "context top": MiniLM's last two layers, re-trained to read a clinician turn
-together with the patient turns around it. EXPERIMENTAL, not used by the tagger yet:
+together with the patient turns around it. An experiment, not used by the tagger:
 
-    python -m analyzer.tagging.context_top --cv 5            # grouped CV: stack, top, their average
+    python benchmarks/tagging_context_top.py --cv 5          # grouped CV: stack, top, their average
 
 measures it against the shipped stack on the same grouped folds (~6-17 min of CPU per fold on
 this 2-core machine, one torch thread). See models/tagging/cards/main_behaviour.md for figures.
@@ -13,12 +13,19 @@ fine-tuned layers over the whole sequence, so the clinician's words can attend t
 patient said. Its mean-pooled clinician tokens feed small heads for the AnnoMI tasks; their
 probabilities are averaged with the stacked heads' (``tagger``).
 
-Only these two layers, segment vectors and heads ship (``models/tagging/top.npz``, float16,
-~7 MB); initialised from all-MiniLM-L6-v2's layers 5 and 6.
+Were it shipped, only these two layers, segment vectors and heads would (float16, ~7 MB);
+they are initialised from all-MiniLM-L6-v2's layers 5 and 6.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 DIM, HEADS = 384, 12
 CLIN_MAX, PREV_MAX, NEXT_MAX = 96, 64, 32  # word pieces of each part
@@ -75,7 +82,7 @@ def init_from_minilm(model) -> None:
     """Copy all-MiniLM-L6-v2's layers 5 and 6 (verified weights) into the top."""
     from safetensors.numpy import load_file
 
-    from .assets import encoder_dir
+    from analyzer.tagging.assets import encoder_dir
 
     torch = _torch()
     w = load_file(str(encoder_dir() / "model.safetensors"))
@@ -198,9 +205,9 @@ def cross_validate(k: int, weight: float, only: int | None = None, log=print) ->
     transcript); prints both and their average with the top weighted ``weight``."""
     from sklearn.metrics import f1_score
 
-    from . import train as TR
-    from .data import load_annomi
-    from .encoder import DIM as D, LAYERS, TokenCache
+    from analyzer.tagging import train as TR
+    from analyzer.tagging.data import load_annomi
+    from analyzer.tagging.encoder import DIM as D, LAYERS, TokenCache
 
     ds = load_annomi()
     feats = TR.dialogue_features(ds)
