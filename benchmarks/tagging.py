@@ -105,6 +105,23 @@ def model_vs_experts(items, codes, pred_by_item):
 
 # --- AnnoMI cross-validation -------------------------------------------------------------------
 
+def closed_by_form(ds, turns, pqt):
+    """Open/closed as the tagger gives it: a question whose form is closed (MITI: yes/no, one
+    fact; `text.closed_form`) is closed whatever the `qt` head says. The tagger reads the
+    sentence its sentence head picks; here the turn's last sentence ending in '?' (else its last
+    sentence) stands in for it."""
+    from analyzer.tagging.text import closed_form, split
+
+    texts = {d.id: d.texts for d in ds}
+    sents = split([texts[g][int(j)] for g, j in zip(turns.groups, turns.turn)])
+    out = pqt.copy()
+    for n, ss in enumerate(sents):
+        asked = [s for s in ss if s.text.rstrip().endswith("?")] or ss
+        if closed_form(asked[-1].words):
+            out[n] = 1  # ("open", "closed")
+    return out
+
+
 def annomi_cv(k: int):
     from scipy.stats import spearmanr
 
@@ -119,13 +136,15 @@ def annomi_cv(k: int):
     y = turns.y
     pq = (P["q"][:, 1] >= THRESHOLDS["q"]).astype(int)
     pr = (P["r"][:, 1] >= THRESHOLDS["r"]).astype(int)
-    pqt = P["qt"].argmax(1)
+    pqt_heads = P["qt"].argmax(1)
+    pqt = closed_by_form(ds, turns, pqt_heads)  # as the tagger labels them
     prt = P["rt"].argmax(1)
     pmain = P["main"].argmax(1)
     gq, gr = y["q"] == 1, y["r"] == 1
     res = {
         "q": f1(y["q"], pq),
         "qt": f1(y["qt"][gq & (y["qt"] >= 0)], pqt[gq & (y["qt"] >= 0)], "macro"),
+        "qt_heads": f1(y["qt"][gq & (y["qt"] >= 0)], pqt_heads[gq & (y["qt"] >= 0)], "macro"),
         "r": f1(y["r"], pr),
         "rt": f1(y["rt"][gr & (y["rt"] >= 0)], prt[gr & (y["rt"] >= 0)], "macro"),
         "main": f1(y["main"], pmain, "macro"),
@@ -313,6 +332,8 @@ def main(argv=None) -> int:
                                   ("r", "is-reflection F1", 0.85), ("rt", "simple/complex macro-F1 (gold refl.)", 0.60),
                                   ("main", "main behaviour 4-way macro-F1", 0.80)):
             print(f"{name:44} {fmt(r[key]):>7} {target:>7.2f} | {fmt(hc[key]['pairwise']):>14} {fmt(hc[key]['vs_majority']):>13} {fmt(mv[key]):>20}")
+        print(f"  open/closed: {r['qt']:.3f} as tagged (MITI form rule: yes/no and one-fact questions are closed), "
+              f"{r['qt_heads']:.3f} from the qt head alone")
         print("  main per class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in r["main_per_class"].items()))
         print(f"  therapist input exists F1 {r['inp']:.3f}; information/advice macro-F1 {r['ia']:.3f}")
         rq = r["rq"]

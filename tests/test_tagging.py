@@ -46,6 +46,62 @@ def test_elliptical_closed_question(tagger):
     assert "question.open" not in labels(out[1])
 
 
+@pytest.mark.parametrize("text, why", [
+    ("Are you feeling nauseous at all?", "yes/no"),
+    ("Um, in terms of your chest, have you any difficulty breathing?", "yes/no"),
+    ("okay yeah that's understandable so do you have any children or have you ever been pregnant", "yes/no"),
+    ("Is it worse when you lie down, or is it better?", "yes/no"),
+    ("And who lives at home with you?", "one fact"),
+    ("How long has it been going on?", "one fact"),
+    ("Can you tell me more about the pain?", None),  # an invitation in yes/no form stays open
+    ("Do you want to tell me a bit more about it?", None),
+    ("What brings you in today?", None),
+    ("How has that been for you?", None),
+    ("I have you down for a blood test.", None),
+])
+def test_closed_form_follows_miti(text, why):
+    from analyzer.tagging.text import closed_form, split
+
+    got = closed_form(split([text])[0][-1].words)
+    assert (got is None) if why is None else why in (got or ""), got
+
+
+def test_history_questions_are_closed(tagger):
+    # the AnnoMI heads call some of these open (counselling questions); the MITI form decides
+    out = tag(tagger, [("patient", "I've been getting these headaches for a week."),
+                       ("clinician", "OK. And, can I just double-check, um, are you feeling nauseous at all?"),
+                       ("patient", "A little bit."),
+                       ("clinician", "Right, excellent. And in terms of your social situation, who lives at home with you?"),
+                       ("patient", "My wife."),
+                       ("clinician", "Can you tell me a bit more about the headaches?")])
+    for k in (1, 3):
+        assert "question.closed" in labels(out[k]) and "question.open" not in labels(out[k]), out[k]["tags"]
+    closed = next(t for t in out[1]["tags"] if t["label"] == "question.closed")
+    assert "yes/no question" in closed["why"] or "model said" not in closed["why"]
+    assert "question.open" in labels(out[5])
+
+
+def test_an_echo_in_statement_form_is_a_reflection_not_a_question(tagger):
+    text = "Past few days, OK. And is this something that you've had before, in the past?"
+    out = tag(tagger, [("clinician", "When did you first notice it?"),
+                       ("patient", "Um, I kind of noticed it the last few days."), ("clinician", text)])
+    by_span = {text[slice(*t["span"])]: t["label"] for t in out[2]["tags"]}
+    assert by_span.get("Past few days, OK.") == "reflection.simple", out[2]["tags"]
+    assert by_span.get("And is this something that you've had before, in the past?") == "question.closed"
+
+
+@pytest.mark.parametrize("text, statement", [
+    ("Past few days, OK.", True), ("You use condoms, OK.", True),
+    ("Tell me more about the pain.", False),  # MITI: an open question in imperative form
+    ("So how long has that been going on.", False),  # a question mis-punctuated by ASR
+    ("Any chest pain?", False), ("any chest pain", False),  # no '.' : unpunctuated text is left to the model
+])
+def test_statement_form(text, statement):
+    from analyzer.tagging.text import split, statement_form
+
+    assert statement_form(split([text])[0][0]) is statement
+
+
 def test_reflection_after_a_complaint(tagger):
     out = tag(tagger, [
         ("clinician", "How have you been sleeping?"),

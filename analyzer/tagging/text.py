@@ -149,3 +149,65 @@ def has(text_lower: str, phrases: tuple[str, ...]) -> str | None:
         if p in text_lower:
             return p
     return None
+
+
+# MITI 4.2 codes a question closed when its form allows only yes/no, a choice or one fact,
+# whatever its topic. AnnoMI's coders agree for yes/no forms (73 % closed) but the model learns
+# them from counselling talk and calls clinicians' history questions ("Are you feeling nauseous
+# at all?") open; the form decides instead.
+_SUBJECT = {"you", "i", "we", "he", "she", "it", "they", "there", "that", "this", "your", "anyone", "anything",
+            "anybody", "someone", "somebody", "the", "these", "those", "his", "her", "their", "my", "things"}
+_INVITE = {"tell", "describe", "talk", "say", "explain", "walk", "share", "elaborate", "expand"}
+ONE_FACT = ("how many", "how much", "how long", "how often", "how old", "how far", "how soon", "what time",
+            "what age", "what year", "what day", "whereabouts", "which side", "which part", "which one",
+            "which hand", "which arm", "which leg", "when did", "when was", "when were", "when does",
+            "when is", "when's", "who lives")
+
+
+_BOUNDARY = (FILLERS - {"i", "it", "see", "got", "all", "like", "good", "great", "sure"}) | {",", ";", ":", "or", "-", "--", "—", "..."}
+
+
+def _opener(ws: list[str]) -> str | None:
+    """What kind of question starts at ws[0]: "invite", "yes/no", "one fact", "wh" or None."""
+    if len(ws) < 2:
+        return "yes/no" if ws and ws[0] in {"any", "anything", "anyone", "ever"} else None
+    head = " ".join(ws[:3])
+    if ws[0] in INVERT and ws[1] in _SUBJECT:
+        if ws[1] == "you" and (_INVITE.intersection(ws[2:6]) or "telling" in ws[2:6]):
+            return "invite"
+        return "yes/no"
+    if ws[0] in {"any", "anything", "anyone", "ever"} or head.startswith(("how about any", "what about any")):
+        return "yes/no"
+    if any(head.startswith(p) for p in ONE_FACT):
+        return "one fact"
+    if ws[0] in WH:
+        return "wh"
+    return None
+
+
+def closed_form(words: list[str]) -> str | None:
+    """Why a question sentence is closed by its form, or None when its form leaves it to the
+    model. The last clause that opens a question decides ("In terms of your chest, have you
+    any difficulty breathing?", "What brings you in, is it the cough?"); "Can you tell me more
+    about ...?" is an open invitation despite its yes/no form."""
+    last, at = None, -1
+    for k in range(len(words)):
+        if k == 0 or words[k - 1] in _BOUNDARY:
+            kind = _opener(words[k:])
+            if kind:
+                last, at = kind, k
+    if last == "yes/no":
+        return f"yes/no question ('{' '.join(words[at:at + 2])} ...')"
+    if last == "one fact":
+        return f"asks for one fact ('{' '.join(words[at:at + 2])} ...')"
+    return None
+
+
+def statement_form(s: Sentence) -> bool:
+    """A sentence that cannot be a question by its form: it ends in '.' or '!' and no clause of
+    it opens a question ("Past few days, OK." repeats the patient: MITI codes it a reflection).
+    "Tell me about the pain." stays a question (MITI: an open question in imperative form)."""
+    txt = s.text.strip().rstrip("\"')]")
+    if not txt.endswith((".", "!")) or txt.endswith("...") or has(f" {txt.lower()} ", PHRASES["tell_me"]):
+        return False
+    return not any(_opener(s.words[k:]) for k in range(len(s.words)) if k == 0 or s.words[k - 1] in _BOUNDARY)

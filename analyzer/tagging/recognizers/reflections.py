@@ -64,7 +64,7 @@ class Echoes(Recognizer):
             if F.roles[j] != "clinician" or p < 0 or (j, (s.start, s.end)) in done or j - p > 2:
                 continue
             txt = s.text.strip()
-            if txt.endswith("?") or sp["sq"][srows[i], 1] >= 0.5:
+            if txt.endswith("?") or sp["sq"][srows[i], 1] >= 0.5 and not T.statement_form(s):
                 continue
             words = [w for w in s.words if w.isalpha()]
             low = " " + " ".join(w for w in s.words if w.isalpha() or "'" in w) + " "
