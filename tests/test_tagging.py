@@ -148,6 +148,17 @@ def test_dismissal_after_a_worry(tagger):
     assert "dismissal" in labels(out[2])
 
 
+def test_dismissal_that_names_the_feeling_first_late_in_a_visit(tagger):
+    # late in the visit, no patient cue just before: the clinician's own "you're stressed, but"
+    # puts the feeling on the table; "don't, don't worry" (a repeated word) still matches
+    filler = [("clinician", "Is he breathing?"), ("patient", "Yes."), ("clinician", "Is he awake?"), ("patient", "Sort of.")] * 3
+    end = "So, I know you're stressed but we've got an ambulance on the way. So um, don't, don't worry."
+    out = tag(tagger, filler + [("clinician", end)])
+    assert "dismissal" in labels(out[-1])
+    calm = tag(tagger, filler + [("clinician", "We've got an ambulance on the way. So um, don't, don't worry.")])
+    assert "dismissal" not in labels(calm[-1])  # late, no feeling named or heard: not premature
+
+
 def test_dismissal_is_not_also_a_reflection(tagger):
     out = tag(tagger, [("clinician", "Any headaches?"),
                        ("patient", "Most days. I read about headaches online and I'm really scared it might be something serious."),

@@ -38,12 +38,16 @@ _APOS = re.compile(r"[’‘`]")
 _SPLIT_CONTR = re.compile(r"\b(\w+) (n't|'s|'re|'m|'ve|'ll|'d)\b")
 _GONNA = re.compile(r"\b(gon|wan|got) (na|ta)\b")
 _WS = re.compile(r"\s+")
+# Spoken disfluencies hide a cue from its pattern: "don't, don't worry", "I, I can see", "um".
+_FILLER = re.compile(r"(?<![\w'])(um+|uh+|uhm|erm|er|ah)(?![\w'])[,.]?\s*")
+_REPEAT = re.compile(r"\b([a-z]+(?:'[a-z]+)?)(?:[\s,-]+\1\b)+")
 
 
 def normalise(text: str) -> str:
     t = _APOS.sub("'", text.lower())
     t = _SPLIT_CONTR.sub(r"\1\2", t)
     t = _GONNA.sub(r"\1\2", t)
+    t = _REPEAT.sub(r"\1", _FILLER.sub("", t))
     return " " + _WS.sub(" ", t).strip() + " "
 
 

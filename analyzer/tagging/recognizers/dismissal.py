@@ -33,6 +33,9 @@ class Dismissal(RuleRecognizer):
     REASONS = (r"\b(because|since|results?|examination|examined|exam|test|tests|scan|x-?ray|blood|findings|"
                r"looks? (fine|normal|good|healthy)|sounds? (fine|normal|clear)|reassur|normal|clear|negative)\b")
 
+    FEELING_NAMED = (r"\byou('re| are| feel| seem| sound| must be| might be)( \w+)? (stressed|worried|scared|anxious|"
+                     r"afraid|upset|nervous|frightened|concerned|panicking|panicked)\b")
+
     def accept(self, ctx: Context, turn: int, sentence: int, text: str, score: float) -> float:
         import re
 
@@ -41,6 +44,8 @@ class Dismissal(RuleRecognizer):
             return 0.0  # reassurance with reasons: information (guide)
         n = len(ctx.roles)
         cue_before = any(t.label == "emotional_cue" and turn - 3 <= t.turn < turn for t in ctx.tags)
+        # "I know you're stressed, but don't worry": the clinician names the feeling, then waves it off
+        cue_before = cue_before or bool(re.search(self.FEELING_NAMED, whole))
         early = turn < 0.35 * n
         if not (cue_before or early):
             return 0.0
