@@ -43,6 +43,7 @@ class Dialogue:
     texts: list[str]
     gold: dict[int, Coding] = field(default_factory=dict)  # turn index -> majority coding
     codings: dict[int, list[Coding]] = field(default_factory=dict)  # every annotator (multi-coded only)
+    coder: str | None = None  # the one annotator of a single-coded transcript (None: majority of several)
 
     @property
     def multi(self) -> bool:
@@ -93,7 +94,7 @@ def load_annomi(path: Path = ANNOMI) -> list[Dialogue]:
         first = sorted(by_ann[anns[0]], key=lambda r: int(r["utterance_id"]))
         d = Dialogue(id=tid, quality=first[0]["mi_quality"], topic=first[0]["topic"],
                      roles=["clinician" if r["interlocutor"] == "therapist" else "patient" for r in first],
-                     texts=[r["utterance_text"] for r in first])
+                     texts=[r["utterance_text"] for r in first], coder=anns[0] if len(anns) == 1 else None)
         per_turn: dict[int, list[Coding]] = defaultdict(list)
         for a in anns:
             rows = sorted(by_ann[a], key=lambda r: int(r["utterance_id"]))

@@ -2,6 +2,6 @@
 
 Loading checks every file against these; an altered or truncated file stops the tagger."""
 HEADS_SHA256 = {
-    'heads.json': '25856e559bd0576fb8d4273185b88113148d6df9109d23782fa8aecee08a3bc2',
-    'heads.npz': 'b8cbd626a8030bf278c57694b6d2f5f48a13fe4a8488b6f0b53169c31fb4cf22',
+    'heads.json': '956ffcc6a928c7f6d4d4e63886dabf53ffa0a1a395e9c21915f5c90d101d11ac',
+    'heads.npz': '9cb1f610077ad81e5e566e618a3869705ac18dabfa914336429af56db08ce1d8',
 }

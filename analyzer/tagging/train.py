@@ -17,13 +17,14 @@ import os
 import pickle
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from . import text as T
+from .coders import SUBTYPE_SHARE, mask_outlier_coders, outlier_coders
 from .data import MAIN_LABELS, Dialogue, load_annomi
 from .features import SUBTYPE_COLS, DialogueFeatures
 from .heads import SENT_TASKS, TURN_TASKS, Bag, Heads, Linear, Stack, logit_features
@@ -70,9 +71,23 @@ class Rows:
     groups: np.ndarray  # transcript id
     turn: np.ndarray  # turn index in its transcript
     sent_turn_row: np.ndarray | None = None  # sentence rows: the turn row they belong to
+    coder: np.ndarray | None = None  # AnnoMI annotator of the row's transcript ("" where several coded it)
 
     def take(self, idx: np.ndarray) -> "Rows":
-        return Rows(self.D[idx], self.B[idx], {k: v[idx] for k, v in self.y.items()}, self.groups[idx], self.turn[idx])
+        return Rows(self.D[idx], self.B[idx], {k: v[idx] for k, v in self.y.items()}, self.groups[idx], self.turn[idx],
+                    coder=None if self.coder is None else self.coder[idx])
+
+    def without(self, left_out: dict[str, set[str]]) -> "Rows":
+        """The same rows with the left-out coders' labels of those tasks set to -1."""
+        return replace(self, y=mask_outlier_coders(self.y, self.coder, left_out))
+
+
+def coders_left_out(turns: Rows) -> dict[str, set[str]]:
+    """Per subtype task, the coders whose labels are left out of training (coders.py); the
+    sentence head sqt follows qt."""
+    out = {t: outlier_coders(turns.y[t], turns.coder, SUBTYPE_SHARE[t]) for t in ("qt", "rt")}
+    out["sqt"] = out["qt"]
+    return out
 
 
 def _split_cached(texts: list[str]) -> list[list[T.Sentence]]:
@@ -140,10 +155,11 @@ def build_rows(ds: list[Dialogue], feats: list[DialogueFeatures]) -> tuple[Rows,
                 st.append(j)
                 srow.append(row)
             row += 1
+    coder = {d.id: d.coder or "" for d in ds}
     turns = Rows(np.vstack(tD), sparse.vstack(tB).tocsr(), {k: np.array(v) for k, v in tY.items()},
-                 np.array(tg), np.array(tt))
+                 np.array(tg), np.array(tt), coder=np.array([coder[g] for g in tg]))
     sents = Rows(np.vstack(sD), sparse.vstack(sB).tocsr(), {k: np.array(v) for k, v in sY.items()},
-                 np.array(sg), np.array(st), np.array(srow))
+                 np.array(sg), np.array(st), np.array(srow), coder=np.array([coder[g] for g in sg]))
     return turns, sents
 
 
@@ -182,15 +198,18 @@ def fit_stack(R: Rows, tasks: dict[str, tuple[str, ...]], C_dense: float, log=No
 
 def fit_all(turns: Rows, sents: Rows, log=print) -> Heads:
     t0 = time.time()
+    left_out = coders_left_out(turns)
+    log(f"coders left out of the subtype heads: {({t: sorted(c) for t, c in left_out.items()})}")
     log("turn heads")
-    turn = fit_stack(turns, TURN_TASKS, C_DENSE, log, turn_dense_cols(turns.D.shape[1]))
+    turn = fit_stack(turns.without(left_out), TURN_TASKS, C_DENSE, log, turn_dense_cols(turns.D.shape[1]))
     log("sentence heads")
-    sent = fit_stack(sents, SENT_TASKS, C_SENT, log)
+    sent = fit_stack(sents.without(left_out), SENT_TASKS, C_SENT, log)
     log(f"trained in {time.time() - t0:.0f} s")
     meta = {
         "turn_tasks": TURN_TASKS, "sent_tasks": SENT_TASKS, "turn_dense_cols": turn.dense_cols,
         "hyper": {"C_dense": C_DENSE, "C_bag": C_BAG, "stack_weight": STACK_WEIGHT, "C_sent": C_SENT,
                   "inner_folds": INNER_FOLDS},
+        "coders_left_out": {t: sorted(c) for t, c in left_out.items()},
         "trained_on": {"data": "AnnoMI annomi_dev.csv", "transcripts": int(len(set(turns.groups))),
                        "turns": int(len(turns.groups)), "sentences": int(len(sents.groups))},
         "date": _dt.date.today().isoformat(),
@@ -205,7 +224,8 @@ def cross_validate(ds: list[Dialogue], feats: list[DialogueFeatures], k: int = 5
     P = {t: np.zeros((len(turns.groups), len(c))) for t, c in TURN_TASKS.items()}
     for f, (tr, te) in enumerate(_group_folds(turns.groups, k)):
         t0 = time.time()
-        st = fit_stack(turns.take(tr), TURN_TASKS, C_DENSE, dense_cols=turn_dense_cols(turns.D.shape[1]))
+        part = turns.take(tr)  # coders left out are judged on the training transcripts only
+        st = fit_stack(part.without(coders_left_out(part)), TURN_TASKS, C_DENSE, dense_cols=turn_dense_cols(turns.D.shape[1]))
         pr = st.proba(turns.D[te], turns.B[te])
         for t in TURN_TASKS:
             P[t][te] = pr[t]
