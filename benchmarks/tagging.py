@@ -145,6 +145,12 @@ def annomi_cv(k: int):
         "q": f1(y["q"], pq),
         "qt": f1(y["qt"][gq & (y["qt"] >= 0)], pqt[gq & (y["qt"] >= 0)], "macro"),
         "qt_heads": f1(y["qt"][gq & (y["qt"] >= 0)], pqt_heads[gq & (y["qt"] >= 0)], "macro"),
+        # per coder of the single-coded transcripts ("" = majority of several): how far one
+        # coder's habits move the figure (analyzer/tagging/coders.py)
+        "qt_by_coder": {c or "majority": f1(y["qt"][gq & (y["qt"] >= 0) & (turns.coder == c)],
+                                            pqt[gq & (y["qt"] >= 0) & (turns.coder == c)], "macro")
+                        for c in sorted(set(turns.coder))},
+        "qt_left_out": sorted(train.coders_left_out(turns)["qt"]),
         "r": f1(y["r"], pr),
         "rt": f1(y["rt"][gr & (y["rt"] >= 0)], prt[gr & (y["rt"] >= 0)], "macro"),
         "main": f1(y["main"], pmain, "macro"),
@@ -154,6 +160,8 @@ def annomi_cv(k: int):
         "turns": int(len(y["q"])), "transcripts": int(len(set(turns.groups))), "folds": k,
         "cv_seconds": round(cv_seconds, 1),
     }
+    kept = gq & (y["qt"] >= 0) & ~np.isin(turns.coder, res["qt_left_out"])
+    res["qt_without_left_out"] = f1(y["qt"][kept], pqt[kept], "macro")
     # R:Q per transcript
     gR, gQ, mR, mQ = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
     for g, a, b, c, d in zip(turns.groups, y["r"], y["q"], pr, pq):
@@ -334,6 +342,9 @@ def main(argv=None) -> int:
             print(f"{name:44} {fmt(r[key]):>7} {target:>7.2f} | {fmt(hc[key]['pairwise']):>14} {fmt(hc[key]['vs_majority']):>13} {fmt(mv[key]):>20}")
         print(f"  open/closed: {r['qt']:.3f} as tagged (MITI form rule: yes/no and one-fact questions are closed), "
               f"{r['qt_heads']:.3f} from the qt head alone")
+        left = r["qt_left_out"]
+        print("  open/closed per coder: " + ", ".join(f"{c} {v:.2f}" for c, v in r["qt_by_coder"].items())
+              + (f"; without coder(s) {', '.join(left)}: {r['qt_without_left_out']:.3f}" if left else ""))
         print("  main per class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in r["main_per_class"].items()))
         print(f"  therapist input exists F1 {r['inp']:.3f}; information/advice macro-F1 {r['ia']:.3f}")
         rq = r["rq"]
