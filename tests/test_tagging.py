@@ -93,6 +93,7 @@ def test_an_echo_in_statement_form_is_a_reflection_not_a_question(tagger):
 @pytest.mark.parametrize("text, statement", [
     ("Past few days, OK.", True), ("You use condoms, OK.", True),
     ("Tell me more about the pain.", False),  # MITI: an open question in imperative form
+    ("This is what I'd recommend, but I'd like to hear your thoughts.", False),
     ("So how long has that been going on.", False),  # a question mis-punctuated by ASR
     ("Any chest pain?", False), ("any chest pain", False),  # no '.' : unpunctuated text is left to the model
 ])

@@ -203,11 +203,16 @@ def closed_form(words: list[str]) -> str | None:
     return None
 
 
+# Statements that ask all the same (MITI: "Tell me more" is an open question).
+INVITATIONS = PHRASES["tell_me"] + ("hear your", "like to hear", "love to hear", "your thoughts", "what you think",
+                                    "how you feel", "your view", "your take")
+
+
 def statement_form(s: Sentence) -> bool:
     """A sentence that cannot be a question by its form: it ends in '.' or '!' and no clause of
     it opens a question ("Past few days, OK." repeats the patient: MITI codes it a reflection).
     "Tell me about the pain." stays a question (MITI: an open question in imperative form)."""
     txt = s.text.strip().rstrip("\"')]")
-    if not txt.endswith((".", "!")) or txt.endswith("...") or has(f" {txt.lower()} ", PHRASES["tell_me"]):
+    if not txt.endswith((".", "!")) or txt.endswith("...") or has(f" {txt.lower()} ", INVITATIONS):
         return False
     return not any(_opener(s.words[k:]) for k in range(len(s.words)) if k == 0 or s.words[k - 1] in _BOUNDARY)
