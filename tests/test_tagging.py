@@ -182,6 +182,19 @@ def test_emotional_cue(tagger):
     assert "main" not in out[1]  # patients have no main behaviour
 
 
+@pytest.mark.parametrize("text, cue", [
+    ("Is there something particularly serious that will need to be sorted?", True),
+    ("I think it's just a lot has been weighing on me lately.", True),
+    ("It makes me a bit uneasy.", True),
+    ("I'm not moody, I'm not angry, but I get a bit frustrated during the day.", True),
+    ("I don't think it's related to stress. I don't feel like I've had a particularly hard time at work.", False),
+    ("I'm not worried about it.", False),
+])
+def test_emotional_cue_hints_and_denials(tagger, text, cue):
+    out = tag(tagger, [("clinician", "How have things been?"), ("patient", text)])
+    assert ("emotional_cue" in labels(out[1])) is cue, out[1]["tags"]
+
+
 def test_spans_and_union(tagger):
     text = "I'm sorry to hear that. Can you tell me a bit more about the headache?"
     out = tag(tagger, [("patient", "I've had a terrible headache since yesterday and I'm worried."), ("clinician", text)])
