@@ -195,6 +195,20 @@ def test_emotional_cue_hints_and_denials(tagger, text, cue):
     assert ("emotional_cue" in labels(out[1])) is cue, out[1]["tags"]
 
 
+@pytest.mark.parametrize("text, label", [
+    ("Wow, that sounds kinda stressful.", "empathy"),
+    ("Sounds like you're not feeling great, obviously.", "empathy"),
+    ("You've had a lot going on.", "empathy"),
+    ("I'm really excited that you want to quit.", "affirmation"),
+    ("That's great to hear that you're getting back in the gym.", "affirmation"),
+    ("It's good that you've, you've picked out one of those aids.", "affirmation"),
+])
+def test_empathy_and_affirmation_phrasings(tagger, text, label):
+    out = tag(tagger, [("patient", "I've been moving house, the kids are sick, and I've started going to the gym again."),
+                       ("clinician", text)])
+    assert label in labels(out[1]), out[1]["tags"]
+
+
 def test_spans_and_union(tagger):
     text = "I'm sorry to hear that. Can you tell me a bit more about the headache?"
     out = tag(tagger, [("patient", "I've had a terrible headache since yesterday and I'm worried."), ("clinician", text)])

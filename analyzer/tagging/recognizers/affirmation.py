@@ -29,7 +29,8 @@ class Affirmation(RuleRecognizer):
         Pattern(r"\bi (really )?appreciate (you|that you|your|how you|the)\b", 0.8, "appreciation"),
         Pattern(r"\b(that's|that is|it's) (really |very )?helpful (to know|information)\b", 0.6, "appreciation"),
         Pattern(r"\byou('re| are) (clearly |obviously |really )?(very |so |a )?(committed|determined|motivated|strong|resilient|dedicated|brave|hard[- ]working|resourceful|knowledgeable|on top of)", 0.8, "recognising a strength"),
-        Pattern(r"\b(it's|that's) (great|good|wonderful|fantastic|excellent) (to hear |to see )?(that )?you('re| are|'ve| have)? (taking|doing|making|trying|keeping|working|cutting|exercising|on top)", 0.85, "recognising what the patient did"),
+        Pattern(r"\b(it's|that's) (great|good|wonderful|fantastic|excellent) (to hear |to see )?(that )?you('re| are|'ve| have)? (taking|doing|making|trying|keeping|working|cutting|exercising|on top|getting back|going back|back|sticking|quitting|stopping|eating|walking|picked|chosen)", 0.85, "recognising what the patient did"),
+        Pattern(r"\b(i'm|i am|we're|we are) (really |so |very )?(excited|thrilled|delighted) (that |to hear |to see )?(you|that you)\b", 0.8, "recognising what the patient did"),
     )
     exclude = (
         r"\b(glad|happy|pleased) to (see|hear) (you('re| are)? )?(doing|feeling|looking) (so |really |very )?(well|good|better)\b",
