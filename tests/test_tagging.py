@@ -55,6 +55,8 @@ def test_elliptical_closed_question(tagger):
     ("How long has it been going on?", "one fact"),
     ("Can you tell me more about the pain?", None),  # an invitation in yes/no form stays open
     ("Do you want to tell me a bit more about it?", None),
+    ("Could you walk me through what happened?", None),
+    ("And then were you able to walk on it?", "yes/no"),
     ("What brings you in today?", None),
     ("How has that been for you?", None),
     ("I have you down for a blood test.", None),
@@ -101,6 +103,19 @@ def test_statement_form(text, statement):
     from analyzer.tagging.text import split, statement_form
 
     assert statement_form(split([text])[0][0]) is statement
+
+
+def test_questions_in_text_without_punctuation(tagger):
+    out = tag(tagger, [("clinician", "so what brings you in today"),
+                       ("patient", "i have this pain in my belly"),
+                       ("clinician", "okay any history of endometriosis"),
+                       ("patient", "no"),
+                       ("clinician", "okay and then were you able to walk on it after the incident"),
+                       ("patient", "yes"),
+                       ("clinician", "okay i will send you to the lab for some blood work")])
+    for k in (2, 4):
+        assert "question.closed" in labels(out[k]), out[k]["tags"]
+    assert not {"question.open", "question.closed"} & labels(out[6])
 
 
 def test_reflection_after_a_complaint(tagger):

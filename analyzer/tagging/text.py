@@ -157,7 +157,7 @@ def has(text_lower: str, phrases: tuple[str, ...]) -> str | None:
 # at all?") open; the form decides instead.
 _SUBJECT = {"you", "i", "we", "he", "she", "it", "they", "there", "that", "this", "your", "anyone", "anything",
             "anybody", "someone", "somebody", "the", "these", "those", "his", "her", "their", "my", "things"}
-_INVITE = {"tell", "describe", "talk", "say", "explain", "walk", "share", "elaborate", "expand"}
+_INVITE = {"tell", "describe", "talk", "say", "explain", "share", "elaborate", "expand"}
 ONE_FACT = ("how many", "how much", "how long", "how often", "how old", "how far", "how soon", "what time",
             "what age", "what year", "what day", "whereabouts", "which side", "which part", "which one",
             "which hand", "which arm", "which leg", "when did", "when was", "when were", "when does",
@@ -173,7 +173,7 @@ def _opener(ws: list[str]) -> str | None:
         return "yes/no" if ws and ws[0] in {"any", "anything", "anyone", "ever"} else None
     head = " ".join(ws[:3])
     if ws[0] in INVERT and ws[1] in _SUBJECT:
-        if ws[1] == "you" and (_INVITE.intersection(ws[2:6]) or "telling" in ws[2:6]):
+        if ws[1] == "you" and (_INVITE.intersection(ws[2:6]) or "telling" in ws[2:6] or "walk me" in " ".join(ws[2:6])):
             return "invite"
         return "yes/no"
     if ws[0] in {"any", "anything", "anyone", "ever"} or head.startswith(("how about any", "what about any")):

@@ -2,12 +2,18 @@
 the turn asks a question, the sentence heads which sentence(s), the subtype heads open/closed."""
 from __future__ import annotations
 
-from ..base import Context, register
+import re
+
+import numpy as np
+
+from ..base import Context, Tag, register
 from ..text import closed_form, statement_form
 from ._model import ModelRecognizer
 
 
 CLOSED_BY_FORM_P = 0.8  # AnnoMI's coders call 73 % of yes/no-form questions closed; MITI all
+UNPUNCTUATED_P = 0.55  # a yes/no form in text without punctuation, where the heads lack their best cue
+_PUNCT = re.compile(r"[.?!]")
 
 
 @register
@@ -30,3 +36,26 @@ class Questions(ModelRecognizer):
             # MITI: the form decides (the model learnt "open" from counselling questions)
             return "question.closed", CLOSED_BY_FORM_P, f"closed: {why_closed}; model said {note}"
         return label, p, note
+
+    def analyze(self, ctx: Context) -> list[Tag]:
+        tags = super().analyze(ctx)
+        # Transcripts without punctuation (some ASR tools, ACI-Bench's "aci" dialogues) hide the
+        # '?' the heads lean on: a clinician turn the turn head let pass but whose clause has a
+        # yes/no or one-fact form ("okay any history of endometriosis") is a closed question.
+        tp, rows = ctx.cache.get("turn_p"), ctx.cache.get("turn_row", {})
+        if not tp:
+            return tags
+        F = ctx.features
+        asked = {t.turn for t in tags}
+        for j, k in rows.items():
+            if j in asked or _PUNCT.search(F.texts[j]):
+                continue
+            for i in np.nonzero(F.sent_turn == j)[0]:
+                why = closed_form(F.flat[int(i)].words)
+                if why:
+                    s = F.flat[int(i)]
+                    tags.append(Tag("question.closed", UNPUNCTUATED_P, j, (s.start, s.end),
+                                    f"closed: {why} in text without punctuation; question model p={float(tp['q'][k, 1]):.2f}"))
+                    break
+        return tags
+
