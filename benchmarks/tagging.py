@@ -141,14 +141,14 @@ def annomi_cv(k: int):
     prt = P["rt"].argmax(1)
     pmain = P["main"].argmax(1)
     gq, gr = y["q"] == 1, y["r"] == 1
+    asked = gq & (y["qt"] >= 0)  # gold questions with a gold subtype
     res = {
         "q": f1(y["q"], pq),
-        "qt": f1(y["qt"][gq & (y["qt"] >= 0)], pqt[gq & (y["qt"] >= 0)], "macro"),
-        "qt_heads": f1(y["qt"][gq & (y["qt"] >= 0)], pqt_heads[gq & (y["qt"] >= 0)], "macro"),
+        "qt": f1(y["qt"][asked], pqt[asked], "macro"),
+        "qt_heads": f1(y["qt"][asked], pqt_heads[asked], "macro"),
         # per coder of the single-coded transcripts ("" = majority of several): how far one
         # coder's habits move the figure (analyzer/tagging/coders.py)
-        "qt_by_coder": {c or "majority": f1(y["qt"][gq & (y["qt"] >= 0) & (turns.coder == c)],
-                                            pqt[gq & (y["qt"] >= 0) & (turns.coder == c)], "macro")
+        "qt_by_coder": {c or "majority": f1(y["qt"][asked & (turns.coder == c)], pqt[asked & (turns.coder == c)], "macro")
                         for c in sorted(set(turns.coder))},
         "qt_left_out": sorted(train.coders_left_out(turns)["qt"]),
         "r": f1(y["r"], pr),
@@ -160,7 +160,7 @@ def annomi_cv(k: int):
         "turns": int(len(y["q"])), "transcripts": int(len(set(turns.groups))), "folds": k,
         "cv_seconds": round(cv_seconds, 1),
     }
-    kept = gq & (y["qt"] >= 0) & ~np.isin(turns.coder, res["qt_left_out"])
+    kept = asked & ~np.isin(turns.coder, res["qt_left_out"])
     res["qt_without_left_out"] = f1(y["qt"][kept], pqt[kept], "macro")
     # R:Q per transcript
     gR, gQ, mR, mQ = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)

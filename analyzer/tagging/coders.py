@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 # subtype task -> the class whose share per coder is compared
-SUBTYPE_SHARE = {"qt": 0, "rt": 1, "sqt": 0}  # open; complex; open (sentence head)
+SUBTYPE_SHARE = {"qt": 0, "rt": 1}  # open; complex (the sentence head sqt follows qt: train.coders_left_out)
 Z_MAX = 2.5  # leave-one-out z-score; AnnoMI: open share z = 3.2 for one coder, next largest 1.3
 MIN_LABELS = 20
 

@@ -39,7 +39,6 @@ CTX_NAMES = [
 YES = {"yeah", "yes", "yep", "right", "exactly", "mm-hmm", "mhm", "uh-huh", "true", "definitely", "absolutely",
        "sure", "correct", "yea", "ya"}
 NO = {"no", "nope", "nah", "not"}
-HOW_CLOSED = ("how many", "how much", "how long", "how often", "how old", "how far", "how soon")
 _DIGIT = re.compile(r"\d")
 
 
@@ -66,12 +65,12 @@ def cues(s: T.Sentence, k: int, n_sents: int) -> tuple[np.ndarray, list[str]]:
     put("invert_first", float(f0 in T.INVERT and len(fc) > 1 and fc[1] in {"you", "i", "we", "he", "she", "it", "they",
                                                                         "there", "that", "this", "your", "anyone"}),
         f"starts with '{' '.join(fc[:2])}'")
-    put("any_first", float(f0 in {"any", "anything", "anyone", "ever"}), f"starts with '{f0}'")
+    put("any_first", float(f0 in T.ANY_FIRST), f"starts with '{f0}'")
     put("you_first", float(f0 in {"you", "you're", "your"}))
     put("how_first", float(f0 == "how"))
     put("what_first", float(f0 == "what"))
     put("why_first", float(f0 == "why"))
-    put("how_closed", float(any(head.startswith(p) for p in HOW_CLOSED)), "asks how many/long/often")
+    put("how_closed", float(any(head.startswith(p) for p in T.HOW_CLOSED)), "asks how many/long/often")
     put("what_kind", float(head.startswith("what kind") or head.startswith("what sort") or head.startswith("what type")))
     put("or_choice", float(" or " in f" {low} "))
     for name, key in (("tell_me", "tell_me"), ("tag_check", "tag_check"), ("scale", "scale"),

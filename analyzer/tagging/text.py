@@ -158,10 +158,11 @@ def has(text_lower: str, phrases: tuple[str, ...]) -> str | None:
 _SUBJECT = {"you", "i", "we", "he", "she", "it", "they", "there", "that", "this", "your", "anyone", "anything",
             "anybody", "someone", "somebody", "the", "these", "those", "his", "her", "their", "my", "things"}
 _INVITE = {"tell", "describe", "talk", "say", "explain", "share", "elaborate", "expand"}
-ONE_FACT = ("how many", "how much", "how long", "how often", "how old", "how far", "how soon", "what time",
-            "what age", "what year", "what day", "whereabouts", "which side", "which part", "which one",
-            "which hand", "which arm", "which leg", "when did", "when was", "when were", "when does",
-            "when is", "when's", "who lives")
+ANY_FIRST = {"any", "anything", "anyone", "ever"}  # "Any chest pain?": an elliptical yes/no question
+HOW_CLOSED = ("how many", "how much", "how long", "how often", "how old", "how far", "how soon")
+ONE_FACT = HOW_CLOSED + ("what time", "what age", "what year", "what day", "whereabouts", "which side",
+                         "which part", "which one", "which hand", "which arm", "which leg", "when did", "when was",
+                         "when were", "when does", "when is", "when's", "who lives")
 
 
 _BOUNDARY = (FILLERS - {"i", "it", "see", "got", "all", "like", "good", "great", "sure"}) | {",", ";", ":", "or", "-", "--", "—", "..."}
@@ -170,13 +171,13 @@ _BOUNDARY = (FILLERS - {"i", "it", "see", "got", "all", "like", "good", "great",
 def _opener(ws: list[str]) -> str | None:
     """What kind of question starts at ws[0]: "invite", "yes/no", "one fact", "wh" or None."""
     if len(ws) < 2:
-        return "yes/no" if ws and ws[0] in {"any", "anything", "anyone", "ever"} else None
+        return "yes/no" if ws and ws[0] in ANY_FIRST else None
     head = " ".join(ws[:3])
     if ws[0] in INVERT and ws[1] in _SUBJECT:
         if ws[1] == "you" and (_INVITE.intersection(ws[2:6]) or "telling" in ws[2:6] or "walk me" in " ".join(ws[2:6])):
             return "invite"
         return "yes/no"
-    if ws[0] in {"any", "anything", "anyone", "ever"} or head.startswith(("how about any", "what about any")):
+    if ws[0] in ANY_FIRST or head.startswith(("how about any", "what about any")):
         return "yes/no"
     if any(head.startswith(p) for p in ONE_FACT):
         return "one fact"
@@ -185,17 +186,23 @@ def _opener(ws: list[str]) -> str | None:
     return None
 
 
+def _openers(words: list[str]):
+    """(position, kind) of every clause that opens a question: at the start or after a
+    boundary word or mark."""
+    for k in range(len(words)):
+        if k == 0 or words[k - 1] in _BOUNDARY:
+            kind = _opener(words[k:])
+            if kind:
+                yield k, kind
+
+
 def closed_form(words: list[str]) -> str | None:
     """Why a question sentence is closed by its form, or None when its form leaves it to the
     model. The last clause that opens a question decides ("In terms of your chest, have you
     any difficulty breathing?", "What brings you in, is it the cough?"); "Can you tell me more
     about ...?" is an open invitation despite its yes/no form."""
-    last, at = None, -1
-    for k in range(len(words)):
-        if k == 0 or words[k - 1] in _BOUNDARY:
-            kind = _opener(words[k:])
-            if kind:
-                last, at = kind, k
+    found = list(_openers(words))
+    at, last = found[-1] if found else (-1, None)  # the last clause decides
     if last == "yes/no":
         return f"yes/no question ('{' '.join(words[at:at + 2])} ...')"
     if last == "one fact":
@@ -215,4 +222,4 @@ def statement_form(s: Sentence) -> bool:
     txt = s.text.strip().rstrip("\"')]")
     if not txt.endswith((".", "!")) or txt.endswith("...") or has(f" {txt.lower()} ", INVITATIONS):
         return False
-    return not any(_opener(s.words[k:]) for k in range(len(s.words)) if k == 0 or s.words[k - 1] in _BOUNDARY)
+    return next(_openers(s.words), None) is None

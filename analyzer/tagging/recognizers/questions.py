@@ -58,4 +58,3 @@ class Questions(ModelRecognizer):
                                     f"closed: {why} in text without punctuation; question model p={float(tp['q'][k, 1]):.2f}"))
                     break
         return tags
-
