@@ -102,3 +102,28 @@ def test_open_is_idempotent_and_concurrent_safe(tmp_path, store_url):
     with s.engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     s.close()
+
+
+def test_open_waits_while_another_process_creates_the_database(tmp_path):
+    """SQLite refuses the switch to WAL at once, without its busy handler, while another connection
+    holds the write lock on the new file: the store must wait for it, not fail with "database is
+    locked" (seen in CI as a flaky concurrent-open test)."""
+    import sqlite3
+    import threading
+    import time
+
+    d = tmp_path / "d"
+    d.mkdir()
+    holder = sqlite3.connect(d / "visits.db", isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock, as a process creating the schema holds it
+    holder.execute("CREATE TABLE scratch (x)")
+    threading.Timer(0.5, holder.execute, ("COMMIT",)).start()
+    t0 = time.monotonic()
+    s = open_store(d)
+    waited = time.monotonic() - t0
+    holder.close()
+    with s.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert c.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    s.close()
+    assert waited >= 0.4  # it did wait for the lock

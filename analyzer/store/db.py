@@ -6,6 +6,8 @@ two processes writing at once wait for each other instead of failing; foreign ke
 """
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -44,8 +46,8 @@ def _sqlite_setup(engine: Engine) -> None:
     def _connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        _wal_mode(cur)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")  # a committed state change survives power loss
         cur.close()
@@ -55,6 +57,26 @@ def _sqlite_setup(engine: Engine) -> None:
         # IMMEDIATE: take the write lock up front (waiting up to the busy timeout), so a
         # read-then-write transaction never fails half-way with "database is locked".
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _wal_mode(cur) -> None:
+    """Switch the file to WAL (persistent, so once per file). While another connection holds the
+    write lock on a new, not-yet-WAL file (a second process opening the store as the first creates
+    it), SQLite answers the switch with "database is locked" at once, without its busy handler; so
+    wait and retry here, up to the same busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.01
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def alembic_config():
