@@ -105,6 +105,41 @@ def test_statement_form(text, statement):
     assert statement_form(split([text])[0][0]) is statement
 
 
+@pytest.mark.parametrize("text, early, kind", [
+    ("hi , joseph . how are you ?", True, "greeting"),
+    ("hey matthew how're you doing", True, "greeting"),
+    ("Good morning. How are you doing today?", True, "greeting"),
+    ("How are you doing today?", False, None),  # later in the visit: a real check-in
+    ("How are you doing with the new tablets?", True, None),
+    ("How are you feeling?", True, None),
+    ("so , anna , it's been about six months since i've seen you . how are you doing ?", True, None),
+    ("Hi, John. Nice to see you again. So, tell me, how are things going?", True, None),
+    ("Sorry?", False, "repair"), ("I beg your pardon?", False, "repair"), ("Hello?", False, "repair"),
+    ("Oh, I'm sorry.", False, None),  # an apology
+    ("Sorry, what medication was that?", False, None),
+    ("are you ready to get started ?", False, "social formula"),
+    ("Are you ready to start the new medication?", False, None),
+])
+def test_social_formulas_are_not_questions(text, early, kind):
+    from analyzer.tagging.text import social_formula, split
+
+    s = split([text])[0][-1]
+    got = social_formula(s.words, early, text[:s.start])
+    assert (got is None) if kind is None else kind in (got or ""), got
+
+
+def test_a_greeting_is_not_an_open_question(tagger):
+    # the labelling guide: "hi, how are you?" at the start is no label; "Sorry?" asks to hear
+    # it again; the question that follows keeps its label and the turn's main behaviour
+    out = tag(tagger, [("clinician", "Hi, Mrs Jones. How are you?"), ("patient", "Not too bad, thanks."),
+                       ("clinician", "Good. So what brings you in today?"),
+                       ("patient", "It's my knee, it's been [inaudible]."), ("clinician", "Sorry?")])
+    assert not {"question.open", "question.closed"} & labels(out[0]), out[0]["tags"]
+    assert out[0]["main"] == "other" and out[4]["main"] == "other"
+    assert "question.open" in labels(out[2]) and out[2]["main"] == "question"
+    assert not {"question.open", "question.closed"} & labels(out[4]), out[4]["tags"]
+
+
 def test_questions_in_text_without_punctuation(tagger):
     out = tag(tagger, [("clinician", "so what brings you in today"),
                        ("patient", "i have this pain in my belly"),

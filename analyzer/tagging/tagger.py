@@ -72,12 +72,15 @@ class Tagger:
         out: list[dict] = [{"tags": []} for _ in texts]
         for tag in sorted(_without_contradictions(ctx.tags), key=lambda t: (t.turn, t.span[0], t.label)):
             out[tag.turn]["tags"].append(tag.to_dict())
-        turn_p = ctx.cache.get("turn_p", {})
+        turn_p, social = ctx.cache.get("turn_p", {}), ctx.cache.get("social", {})
         for j, role in enumerate(roles):
             if role == "clinician":
                 p = turn_p["main"][ctx.cache["turn_row"][j]]
                 out[j]["main"] = MAIN_FROM_ANNOMI[self.heads.turn.tasks["main"][int(np.argmax(p))]]
                 out[j]["main_score"] = round(float(p.max()), 3)
+                if out[j]["main"] == "question" and j in social and not any(
+                        t["label"].startswith("question.") for t in out[j]["tags"]):
+                    out[j]["main"] = "other"  # only a greeting or "Sorry?" was asked
         if progress:
             progress(1.0)
         return out

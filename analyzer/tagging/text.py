@@ -223,3 +223,51 @@ def statement_form(s: Sentence) -> bool:
     if not txt.endswith((".", "!")) or txt.endswith("...") or has(f" {txt.lower()} ", INVITATIONS):
         return False
     return next(_openers(s.words), None) is None
+
+
+# Social formulas are asked but not questions in MITI's sense (the labelling guide: "hi, how
+# are you?" at the start is no label; so are repair requests, "Sorry?"). A clinician who opens
+# with "How are you?" has not asked an open question about the patient's health.
+_HOW_ARE_YOU = ("how are you", "how 're you", "how r you", "how are we", "how 's it going", "how is it going",
+                "how are things", "how 's everything", "how is everything", "how you doing", "how ya doing")
+_GREETING_TAIL = {"doing", "today", "this", "morning", "afternoon", "evening", "keeping", "getting", "on",
+                  "going", "?", "!", ".", ",", "then", "sir", "madam"}
+_READY = ("ready to get started", "ready to start", "ready to begin", "shall we get started", "shall we start",
+          "shall we begin", "can we get started", "should we get started", "ready for me")
+_REPAIR = {"sorry", "pardon", "hello", "what", "say", "again", "come", "excuse", "me", "i", "'m", "am", "beg",
+           "your", "?", ".", ",", "!", "that", "was", "huh", "eh"}
+_REPAIR_HEADS = {"sorry", "pardon", "hello"}
+
+
+_OPENS_TALK = ("since i", "since we", "since our", "since last", "since you", "last time", "last visit", "last saw",
+               "last seen", "last appointment", "see you again", "welcome back", "tell me")
+
+
+def social_formula(words: list[str], early: bool, said_before: str = "") -> str | None:
+    """Why an asked sentence is a social formula rather than a question, or None. ``early``:
+    the sentence is in the visit's opening turns, where "How are you?" is a greeting; later, or
+    with more words ("How are you doing with the new tablets?"), or when it opens the medical
+    talk (after a catch-up, "it's been six months since I saw you", or the clinician's own
+    summary: ``said_before`` is the turn's text before it) it is a real question."""
+    ws = [w for w in words if w not in FILLERS or w in ("?", ".", "!")]
+    asked = ws and ws[-1] not in (".", "!")  # "Oh, I'm sorry." is an apology
+    if asked and set(ws) <= _REPAIR and (_REPAIR_HEADS.intersection(ws) or ws[:2] in (["say", "again"], ["come", "again"])
+                                         or ws == ["what", "?"]):
+        return "repair request (asks to hear it again)"
+    line = " ".join(words)
+    for p in _READY:
+        at = line.find(p)
+        if at >= 0 and set(line[at + len(p):].split()) <= _GREETING_TAIL:
+            return f"social formula ('{p}')"
+    before_low = said_before.lower()
+    if not early or len(before_low.split()) > 20 or has(before_low, _OPENS_TALK):
+        return None
+    for p in _HOW_ARE_YOU:
+        at = f" {line} ".find(f" {p} ")
+        if at < 0:
+            continue
+        before, after = line[:at].split(), line[at + len(p):].split()
+        # "hi joseph, how are you?" / "how are you doing today?": nothing else is asked
+        if set(after) <= _GREETING_TAIL and next(_openers(before), None) is None and len(before) <= 6:
+            return f"greeting ('{p}')"
+    return None

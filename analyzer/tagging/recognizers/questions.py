@@ -7,13 +7,14 @@ import re
 import numpy as np
 
 from ..base import Context, Tag, register
-from ..text import closed_form, statement_form
+from ..text import closed_form, social_formula, statement_form
 from ._model import ModelRecognizer
 
 
 CLOSED_BY_FORM_P = 0.8  # AnnoMI's coders call 73 % of yes/no-form questions closed; MITI all
 UNPUNCTUATED_P = 0.55  # a yes/no form in text without punctuation, where the heads lack their best cue
 _PUNCT = re.compile(r"[.?!]")
+OPENING_TURNS = 8  # "How are you?" within the visit's first utterances is a greeting
 
 
 @register
@@ -24,8 +25,17 @@ class Questions(ModelRecognizer):
     turn_task, sent_task, what = "q", "sq", "question"
 
     def sentences(self, ctx: Context, turn: int) -> list[int]:
-        # a sentence in statement form is not asked, whatever the sentence head says
-        return [i for i in super().sentences(ctx, turn) if not statement_form(ctx.features.flat[i])]
+        # a sentence in statement form is not asked, whatever the sentence head says; a social
+        # formula ("Hi, how are you?", "Sorry?") is asked but is no question in MITI's sense
+        kept = []
+        for i in super().sentences(ctx, turn):
+            s = ctx.features.flat[i]
+            social = social_formula(s.words, turn < OPENING_TURNS, ctx.features.texts[turn][:s.start])
+            if social:
+                ctx.cache.setdefault("social", {})[turn] = social
+            elif not statement_form(s):
+                kept.append(i)
+        return kept
 
     def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
         # one question in the turn: the turn-level subtype head (it saw the whole turn);
