@@ -105,6 +105,17 @@ def test_statement_form(text, statement):
     assert statement_form(split([text])[0][0]) is statement
 
 
+def test_a_question_cut_off_before_its_mark(tagger):
+    # Whisper ends a segment at the pause with a comma: "Any allergies," is still asked
+    out = tag(tagger, [("patient", "I take ibuprofen most days."),
+                       ("clinician", "Don't worry about that. Any allergies,"), ("patient", "No."),
+                       ("clinician", "Okay, so, you know,")])
+    closed = [t for t in out[1]["tags"] if t["label"] == "question.closed"]
+    assert closed and "cut off before its mark" in closed[0]["why"], out[1]["tags"]
+    assert "dismissal" in labels(out[1])
+    assert not {"question.open", "question.closed"} & labels(out[3])
+
+
 @pytest.mark.parametrize("text, early, kind", [
     ("hi , joseph . how are you ?", True, "greeting"),
     ("hey matthew how're you doing", True, "greeting"),

@@ -55,16 +55,23 @@ class Questions(ModelRecognizer):
         tp, rows = ctx.cache.get("turn_p"), ctx.cache.get("turn_row", {})
         if not tp:
             return tags
+        # The same for a sentence the recogniser cut off before its mark ("Don't worry about
+        # that. Any allergies,"): Whisper ends a segment at the pause with a comma.
         F = ctx.features
-        asked = {t.turn for t in tags}
+        asked = {(t.turn, t.span[0]) for t in tags}
         for j, k in rows.items():
-            if j in asked or _PUNCT.search(F.texts[j]):
+            unpunctuated = not _PUNCT.search(F.texts[j])
+            if unpunctuated and any(turn == j for turn, _ in asked):
                 continue
             for i in np.nonzero(F.sent_turn == j)[0]:
-                why = closed_form(F.flat[int(i)].words)
+                s = F.flat[int(i)]
+                if (j, s.start) in asked or (not unpunctuated and _PUNCT.search(s.text.rstrip()[-1:])):
+                    continue
+                why = closed_form(s.words)
                 if why:
-                    s = F.flat[int(i)]
+                    where = "in text without punctuation" if unpunctuated else "in a sentence cut off before its mark"
                     tags.append(Tag("question.closed", UNPUNCTUATED_P, j, (s.start, s.end),
-                                    f"closed: {why} in text without punctuation; question model p={float(tp['q'][k, 1]):.2f}"))
-                    break
+                                    f"closed: {why} {where}; question model p={float(tp['q'][k, 1]):.2f}"))
+                    if unpunctuated:
+                        break
         return tags
