@@ -45,6 +45,8 @@ def test_poor_visit_scorecard_and_moments(sample_analyses):
     assert "scared it might be something serious" in m.suggestion  # the patient's own words, turned to "you"
     assert "you're really scared" in m.suggestion
     assert "Don't worry about that" in m.suggestion  # what was said instead
+    assert m.title == "A worry reassured away before it was heard"
+    assert r.figure("dismissals").value >= 1 and r.figure("dismissals").rating != "good"
     stack = next(m for m in r.moments if m.type == "closed_question_stack")
     assert "headaches" in stack.suggestion  # the complaint from the patient's opening
     op = next(m for m in r.moments if m.type == "opening_interrupted")
@@ -63,7 +65,8 @@ def test_good_visit_scorecard_and_examples(sample_analyses):
     for t in ("reflection", "agenda_question", "empathic_response"):
         assert t in ex, (t, ex)
     missed = kinds(r, "missed")
-    assert not {"opening_interrupted", "interruption", "closed_question_stack", "long_monologue"} & set(missed)
+    assert not {"opening_interrupted", "interruption", "closed_question_stack", "long_monologue", "dismissal"} & set(missed)
+    assert r.figure("dismissals").display == "0"
 
 
 def test_good_visit_beats_poor_visit(sample_analyses):

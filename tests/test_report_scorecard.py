@@ -12,7 +12,7 @@ from analyzer.report.model import Figure, Report
 
 KEYS = ["talk_share_patient", "interruptions_by_clinician", "interruptions_by_patient", "time_to_first_interruption",
         "agenda_elicited", "open_closed", "reflection_to_question", "percent_complex_reflections",
-        "empathic_response_rate", "longest_monologue_clinician"]
+        "empathic_response_rate", "dismissals", "longest_monologue_clinician"]
 
 
 def tag(label, text, score=0.8, why="test", span=None):
@@ -82,6 +82,7 @@ def test_counts_and_exact_figures():
     # cue 1 answered by a complex reflection; cue 2 answered by advice only -> 1 of 2
     emp = r.figure("empathic_response_rate")
     assert emp.value == 0.5 and emp.display == "50 %" and emp.rating == "good"
+    assert r.figure("dismissals").display == "0" and r.figure("dismissals").rating == "good"
     assert r.figure("talk_share_patient").display == "40 %"
     assert r.figure("time_to_first_interruption").display == "not interrupted (7.0 s)"
     assert r.figure("time_to_first_interruption").rating == "good"
@@ -190,6 +191,30 @@ def test_cue_reply_window():
     assert "It sounds like you're scared of what this means." in missed[0].suggestion
     assert "It sounds like you're scared it's cancer." in missed[1].suggestion
     assert "The reply (not tagged as empathy or a reflection) was \u201cThat sounds frightening.\u201d" not in missed[1].suggestion
+
+
+def test_dismissals_on_the_scorecard_and_as_moments():
+    t1 = "I'm scared it might be something serious."
+    a = visit([utt("patient", t1, 0, 3, [tag("emotional_cue", t1, 0.85, "feeling: 'i'm scared'")]),
+               utt("clinician", "Don't worry about that. Any allergies?", 3.5, 6,
+                   [tag("dismissal", "x", 0.9, span=(0, 23)), tag("question.closed", "x", span=(24, 38))]),
+               utt("patient", "No. My mum had the same thing and it turned out bad.", 6.5, 10, []),
+               utt("clinician", "Oh, that's nothing, it's very common.", 10.5, 13,
+                   [tag("dismissal", "Oh, that's nothing, it's very common.", 0.8)]),
+               utt("patient", "Okay.", 13.2, 13.6, [])])
+    r = build_report(a)
+    f = r.figure("dismissals")
+    assert f.value == 2 and f.rating == "needs work" and f.utterances == [1, 3]
+    cue = next(m for m in r.moments if m.type == "missed_emotional_cue")
+    assert cue.title == "A worry reassured away before it was heard"
+    assert "\u201cDon't worry about that.\u201d" in cue.suggestion and "name it first" in cue.suggestion
+    dis = [m for m in r.moments if m.type == "dismissal"]
+    assert len(dis) == 1 and dis[0].utterance == 3  # the first one is shown with the cue it answered
+    assert "turned out bad" in dis[0].text and "it's very common" in dis[0].text
+    # one dismissal is "fair": a single slip, or a tagger's false alarm, is not a pattern
+    one = visit([utt("patient", "It keeps me up at night.", 0, 2, []),
+                 utt("clinician", "Ah, that's nothing.", 2.5, 4, [tag("dismissal", "x", 0.8)])])
+    assert build_report(one).figure("dismissals").rating == "fair"
 
 
 def test_closed_question_stack_moment():

@@ -8,6 +8,7 @@ from .model import Moment
 
 MAX_OTHER_INTERRUPTIONS = 2  # besides the opening: enough to show a pattern, not a list
 MONOLOGUE_S, MONOLOGUE_WORDS = 45.0, 110  # "needs work" on the scorecard
+MAX_DISMISSALS = 3
 
 
 def _moment(a, kind, type_, title, idx: list[int], text, suggestion, why, main: int | None = None,
@@ -181,12 +182,45 @@ def missed_cues(a: dict) -> list[Moment]:
         if c.answered_by is not None:
             continue
         said = [us[j]["text"] for j in c.replies]
+        dismissed = next((F.span_text(us[j], t["span"]) for j in c.replies for t in F.tags_of(us[j])
+                          if t["label"] == "dismissal"), None)
         sug = f"Name the feeling before moving on: \u201c{S.reflect_cue(c.text, c.phrase)}\u201d"
-        if said:
-            sug += f" The reply (not tagged as empathy or a reflection) was \u201c{S.quote(said[0], 12)}\u201d."
-        out.append(_moment(a, "missed", "missed_emotional_cue", "An emotional cue with no empathic reply",
+        if dismissed:
+            # premature reassurance: the worry was waved off before it was heard
+            sug += (f" The reply reassured before the worry was heard (\u201c{S.quote(dismissed, 12)}\u201d): "
+                    "name it first, then reassure with the reason, and ask whether that helps.")
+            title = "A worry reassured away before it was heard"
+        else:
+            if said:
+                sug += f" The reply (not tagged as empathy or a reflection) was \u201c{S.quote(said[0], 12)}\u201d."
+            title = "An emotional cue with no empathic reply"
+        out.append(_moment(a, "missed", "missed_emotional_cue", title,
                            [c.utterance, *c.replies], f"Patient: \u201c{c.text}\u201d", sug,
                            "An unacknowledged worry stays in the room; it tends to return later or shape adherence."))
+    return out
+
+
+def dismissals(a: dict, covered: set[int]) -> list[Moment]:
+    """Dismissals (premature reassurance, minimising) not already shown with a missed cue."""
+    out = []
+    us = F.utterances(a)
+    for i, u in enumerate(us):
+        if u.get("role") != "clinician" or i in covered:
+            continue
+        t = next((t for t in F.tags_of(u) if t["label"] == "dismissal"), None)
+        if t is None:
+            continue
+        said = F.span_text(u, t["span"])
+        j, p = _prev_patient(a, i)
+        text = (f"Patient: \u201c{S.quote(p['text'], 16)}\u201d \u2014 " if p else "") + f"Clinician: \u201c{said}\u201d"
+        sug = ("Hear the concern out before reassuring: \u201cWhat worries you most about it?\u201d or name it "
+               "(\u201cIt sounds like that's been on your mind.\u201d); then reassure with the reason, if there "
+               "is one, and check it landed.")
+        out.append(_moment(a, "missed", "dismissal", "A concern brushed aside", ([j] if j is not None else []) + [i],
+                           text, sug, "Reassurance before the concern is heard tells the patient it was not worth "
+                           "raising; the worry stays, unspoken.", main=i))
+        if len(out) >= MAX_DISMISSALS:
+            break
     return out
 
 
@@ -220,7 +254,8 @@ def monologue(a: dict) -> list[Moment]:
 
 def build_moments(a: dict) -> list[Moment]:
     a = F.normalize(a)
-    missed = interruptions(a) + closed_stacks(a) + missed_cues(a) + monologue(a)
+    cues = missed_cues(a)
+    missed = interruptions(a) + closed_stacks(a) + cues + dismissals(a, {i for m in cues for i in m.utterances}) + monologue(a)
     missed.sort(key=lambda m: (m.at if m.at is not None else 0, m.utterance))
     ex = examples(a)
     ex.sort(key=lambda m: (m.at if m.at is not None else 0, m.utterance))

@@ -8,7 +8,7 @@ Thresholds and references:
 - Time to first interruption of the patient's opening: median 11 s (Singh Ospina et al. 2019),
   23 s (Marvel et al. 1999). Any interruption of the opening is "needs work", none is "good".
 - Empathic responses to emotional cues: 21 % of cues in primary care (Levinson et al. 2000).
-- Talk share, interruptions and monologue limits are ours (stated as such in ``reference``).
+- Talk share, interruptions, dismissals and monologue limits are ours (stated as such in ``reference``).
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ WHY = {
     "reflection_to_question": "Reflections show you listened; patients who feel heard disclose more and follow through.",
     "percent_complex_reflections": "Complex reflections name the meaning or feeling behind the words, which is what makes people feel understood.",
     "empathic_response_rate": "A named and acknowledged emotion builds trust; a missed cue tends to come back later, louder.",
+    "dismissals": "Reassurance before the concern is heard tells the patient it was not worth raising; the worry stays, unspoken.",
     "longest_monologue_clinician": "Long explanations are mostly forgotten; small chunks with a check keep the patient in the plan.",
 }
 
@@ -161,6 +162,19 @@ def empathy(a: dict) -> Figure:
                        utterances=[q.utterance for q in cues])
 
 
+def dismissals(a: dict) -> Figure:
+    key = "dismissals"
+    c = F.behaviour_counts(a)
+    idx = [i for i, u in enumerate(F.utterances(a)) if u.get("role") == "clinician"
+           and any(t["label"] == "dismissal" for t in F.tags_of(u))]
+    n = len(idx) if c.tagged else None
+    return Figure.make(key, "Concerns dismissed", n, "count",
+                       reference="0 (ours): hear the concern, then reassure with the reason",
+                       rating=_rate(n, 0, 1, higher_is_better=False), why=WHY[key], utterances=idx,
+                       detail="the behaviour tagger has not run on this analysis" if not c.tagged else
+                       "premature reassurance or minimising (\u201cdon't worry about that\u201d)")
+
+
 def monologue(a: dict) -> Figure:
     key = "longest_monologue_clinician"
     lm = F.metric(a, "longest_monologue", "clinician")
@@ -191,4 +205,4 @@ def _utterances_between(a: dict, start, end, role: str) -> list[int]:
 def build_scorecard(a: dict) -> list[Figure]:
     a = F.normalize(a)
     return [talk_share(a), *interruptions(a), first_interruption(a), agenda(a), *behaviour_figures(a),
-            empathy(a), monologue(a)]
+            empathy(a), dismissals(a), monologue(a)]
