@@ -47,6 +47,7 @@ def test_poor_visit_scorecard_and_moments(sample_analyses):
     assert "Don't worry about that" in m.suggestion  # what was said instead
     assert m.title == "A worry reassured away before it was heard"
     assert r.figure("dismissals").value >= 1 and r.figure("dismissals").rating != "good"
+    assert r.figure("partnership").rating == "needs work" and "plan_without_view" in missed
     stack = next(m for m in r.moments if m.type == "closed_question_stack")
     assert "headaches" in stack.suggestion  # the complaint from the patient's opening
     op = next(m for m in r.moments if m.type == "opening_interrupted")
@@ -67,6 +68,7 @@ def test_good_visit_scorecard_and_examples(sample_analyses):
     missed = kinds(r, "missed")
     assert not {"opening_interrupted", "interruption", "closed_question_stack", "long_monologue", "dismissal"} & set(missed)
     assert r.figure("dismissals").display == "0"
+    assert r.figure("partnership").rating == "good" and "partnership" in ex and "plan_without_view" not in missed
 
 
 def test_good_visit_beats_poor_visit(sample_analyses):

@@ -12,7 +12,7 @@ from analyzer.report.model import Figure, Report
 
 KEYS = ["talk_share_patient", "interruptions_by_clinician", "interruptions_by_patient", "time_to_first_interruption",
         "agenda_elicited", "open_closed", "reflection_to_question", "percent_complex_reflections",
-        "empathic_response_rate", "dismissals", "longest_monologue_clinician"]
+        "empathic_response_rate", "dismissals", "partnership", "longest_monologue_clinician"]
 
 
 def tag(label, text, score=0.8, why="test", span=None):
@@ -83,6 +83,10 @@ def test_counts_and_exact_figures():
     emp = r.figure("empathic_response_rate")
     assert emp.value == 0.5 and emp.display == "50 %" and emp.rating == "good"
     assert r.figure("dismissals").display == "0" and r.figure("dismissals").rating == "good"
+    # "Let's book an X-ray." is advice and nobody asked the patient's view
+    pf = r.figure("partnership")
+    assert pf.display == "no" and pf.rating == "needs work" and pf.utterances == [8]
+    assert [m.utterance for m in r.moments if m.type == "plan_without_view"] == [8]
     assert r.figure("talk_share_patient").display == "40 %"
     assert r.figure("time_to_first_interruption").display == "not interrupted (7.0 s)"
     assert r.figure("time_to_first_interruption").rating == "good"
@@ -215,6 +219,30 @@ def test_dismissals_on_the_scorecard_and_as_moments():
     one = visit([utt("patient", "It keeps me up at night.", 0, 2, []),
                  utt("clinician", "Ah, that's nothing.", 2.5, 4, [tag("dismissal", "x", 0.8)])])
     assert build_report(one).figure("dismissals").rating == "fair"
+
+
+def test_partnership_figure_and_moments():
+    advice = "I'd suggest we start with physiotherapy."
+    view = "How does that sound to you?"
+    base = [utt("patient", "My knee hurts when I walk.", 0, 3, []),
+            utt("clinician", advice, 3.5, 6, [tag("advice", advice)])]
+    asked = visit(base + [utt("clinician", view, 6.2, 7.5, [tag("partnership", view), tag("question.open", view)])])
+    r = build_report(asked)
+    f = r.figure("partnership")
+    assert f.display == "yes" and f.rating == "good" and f.utterances == [2]
+    ex = next(m for m in r.moments if m.type == "partnership")
+    assert ex.text == view and "after the plan" in ex.suggestion
+    assert not [m for m in r.moments if m.type == "plan_without_view"]
+    # asked before the plan only: the figure is met, but the plan itself went unchecked
+    before = visit([utt("clinician", "What do you think is going on?", 0, 2, [tag("partnership", "What do you think is going on?")]),
+                    *base])
+    r = build_report(before)
+    assert r.figure("partnership").rating == "good"
+    missed = [m for m in r.moments if m.type == "plan_without_view"]
+    assert len(missed) == 1 and missed[0].utterance == 2 and "physiotherapy" in missed[0].suggestion
+    # no plan, no view asked: nothing to judge
+    talk = build_report(visit([utt("clinician", "Tell me more.", 0, 1, [tag("question.open", "Tell me more.")])]))
+    assert talk.figure("partnership").rating == "info" and talk.figure("partnership").display == "no"
 
 
 def test_closed_question_stack_moment():

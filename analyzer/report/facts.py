@@ -271,3 +271,19 @@ def missing(analysis: dict, key: str) -> str | None:
     """Why a metric is missing (metrics.missing), or None."""
     miss = metric(analysis, "missing") or {}
     return miss.get(key) or miss.get("everything")
+
+
+@dataclass
+class Plan:
+    advice: list[int]  # clinician utterances giving advice or a plan
+    partnership: list[int]  # clinician utterances asking the patient's view or offering options
+    after_plan: list[int]  # partnership moves at or after the first advice
+
+
+def plan_and_partnership(analysis: dict) -> Plan:
+    us = utterances(analysis)
+    clin = [i for i, u in enumerate(us) if u.get("role") == "clinician"]
+    advice = [i for i in clin if "advice" in labels(us[i])]
+    partner = [i for i in clin if "partnership" in labels(us[i])]
+    return Plan(advice, partner, [i for i in partner if advice and i >= advice[0]])
+

@@ -76,6 +76,14 @@ def examples(a: dict) -> list[Moment]:
     emp = _empathic_example(a)
     if emp:
         out.append(emp)
+    part = _best(a, "partnership")
+    if part:
+        i, t = part
+        plan = F.plan_and_partnership(a)
+        sug = ("The patient's view was asked " + ("after the plan was put" if i in plan.after_plan else "before deciding")
+               + ": decisions made together are the ones patients carry out.")
+        out.append(_moment(a, "example", "partnership", "Asking the patient's view", [i], F.span_text(us[i], t["span"]),
+                           sug, "Shared decisions are understood and followed; the patient knows their view counts."))
     return out
 
 
@@ -224,6 +232,21 @@ def dismissals(a: dict, covered: set[int]) -> list[Moment]:
     return out
 
 
+def plan_without_view(a: dict) -> list[Moment]:
+    """Advice or a plan, and the patient's view never asked after it."""
+    plan = F.plan_and_partnership(a)
+    if not plan.advice or plan.after_plan:
+        return []
+    us = F.utterances(a)
+    i = plan.advice[-1]
+    t = next(t for t in F.tags_of(us[i]) if t["label"] == "advice")
+    sug = (f"After the plan (\u201c{S.quote(F.span_text(us[i], t['span']), 14)}\u201d) ask: \u201cThis is what I'd "
+           "recommend, but I'd like to hear your thoughts.\u201d or offer the options and ask which suits them.")
+    return [_moment(a, "missed", "plan_without_view", "A plan without the patient's view", [i],
+                    S.quote(F.span_text(us[i], t["span"]), 30), sug,
+                    "A plan the patient had no say in is a plan they may not follow.")]
+
+
 def monologue(a: dict) -> list[Moment]:
     lm = F.metric(a, "longest_monologue", "clinician")
     if not isinstance(lm, dict):
@@ -255,7 +278,8 @@ def monologue(a: dict) -> list[Moment]:
 def build_moments(a: dict) -> list[Moment]:
     a = F.normalize(a)
     cues = missed_cues(a)
-    missed = interruptions(a) + closed_stacks(a) + cues + dismissals(a, {i for m in cues for i in m.utterances}) + monologue(a)
+    missed = (interruptions(a) + closed_stacks(a) + cues + dismissals(a, {i for m in cues for i in m.utterances})
+              + plan_without_view(a) + monologue(a))
     missed.sort(key=lambda m: (m.at if m.at is not None else 0, m.utterance))
     ex = examples(a)
     ex.sort(key=lambda m: (m.at if m.at is not None else 0, m.utterance))

@@ -26,6 +26,7 @@ WHY = {
     "percent_complex_reflections": "Complex reflections name the meaning or feeling behind the words, which is what makes people feel understood.",
     "empathic_response_rate": "A named and acknowledged emotion builds trust; a missed cue tends to come back later, louder.",
     "dismissals": "Reassurance before the concern is heard tells the patient it was not worth raising; the worry stays, unspoken.",
+    "partnership": "Patients who are asked their view of the plan understand it, own it and follow it more often.",
     "longest_monologue_clinician": "Long explanations are mostly forgotten; small chunks with a check keep the patient in the plan.",
 }
 
@@ -175,6 +176,23 @@ def dismissals(a: dict) -> Figure:
                        "premature reassurance or minimising (\u201cdon't worry about that\u201d)")
 
 
+def partnership(a: dict) -> Figure:
+    key = "partnership"
+    c, plan = F.behaviour_counts(a), F.plan_and_partnership(a)
+    v = bool(plan.partnership) if c.tagged else None
+    if v:
+        rating, detail = "good", f"{_n(len(plan.partnership), 'time')} (asking the patient's view or preference, offering options)"
+    elif plan.advice:
+        rating, detail = "needs work", f"advice or a plan was given ({_n(len(plan.advice), 'utterance')}) without asking the patient's view"
+    else:
+        rating, detail = "info", "no advice or plan was given"
+    return Figure.make(key, "Patient's view sought", v, "yesno",
+                       reference="good: asked, e.g. 'This is what I'd recommend, but I'd like to hear your thoughts' "
+                                 "(shared decision making; ours)",
+                       rating=rating, why=WHY[key], utterances=plan.partnership or plan.advice,
+                       detail="the behaviour tagger has not run on this analysis" if not c.tagged else detail)
+
+
 def monologue(a: dict) -> Figure:
     key = "longest_monologue_clinician"
     lm = F.metric(a, "longest_monologue", "clinician")
@@ -205,4 +223,4 @@ def _utterances_between(a: dict, start, end, role: str) -> list[int]:
 def build_scorecard(a: dict) -> list[Figure]:
     a = F.normalize(a)
     return [talk_share(a), *interruptions(a), first_interruption(a), agenda(a), *behaviour_figures(a),
-            empathy(a), dismissals(a), monologue(a)]
+            empathy(a), dismissals(a), partnership(a), monologue(a)]
