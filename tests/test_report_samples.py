@@ -102,6 +102,9 @@ def test_timeline(sample_analyses):
             assert a["utterances"][i]["text"].split()[0] in h
     names = {t.name for t in fig.data}
     assert {"interruption", "opening interrupted", "best example", "missed opportunity"} <= names
+    # the long explanation is coloured as advice / information, not "clinician: other"
+    mono = next(m for m in r.moments if m.type == "long_monologue")
+    assert next(t.name for t in bars if mono.utterance in t.customdata) == "advice / information"
     moments = [t for t in fig.data if t.name == "missed opportunity"][0]
     assert list(moments.customdata) == [m.utterance for m in r.moments if m.kind == "missed"]
     assert all(isinstance(i, int) for t in fig.data for i in t.customdata)

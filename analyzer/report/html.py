@@ -12,8 +12,7 @@ from .model import Report
 from .timeline import BEHAVIOUR, CUE, timeline_figure
 
 TAG_COLOURS = {label: colour for label, _, colour in BEHAVIOUR} | {
-    "emotional_cue": CUE[1], "affirmation": "#80cdc1", "partnership": "#35978f", "agenda": "#8073ac",
-    "information": "#bababa", "advice": "#999999"}
+    "emotional_cue": CUE[1], "affirmation": "#80cdc1", "agenda": "#8073ac"}
 RATING_COLOURS = {"good": "#1a9850", "fair": "#f1a340", "needs work": "#d73027", "info": "#4575b4", "n/a": "#9e9e9e"}
 
 CSS = """

@@ -143,8 +143,8 @@ def render_pdf_bytes(analysis: dict, report: Report, title: str = "Visit feedbac
 
     story.append(P("Timeline", h2))
     story.append(timeline_drawing(analysis, report, doc.width, font))
-    story.append(P("Bars: turns (green reflections/empathy, blue open questions, orange closed questions, red "
-                   "dismissal, purple the patient's emotional cues). Red marks: interruptions; grey: overlaps and "
+    story.append(P("Bars: turns (green reflections/empathy, teal partnership, red dismissal, blue open questions, "
+                   "orange closed questions, brown advice/information, purple the patient's emotional cues). Red marks: interruptions; grey: overlaps and "
                    "backchannels. Top row: best examples (green) and missed opportunities (orange).", small))
 
     story.append(P("Moments", h2))

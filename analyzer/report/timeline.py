@@ -16,13 +16,18 @@ from .model import Report
 ROWS = {"clinician": "Clinician", "patient": "Patient", "other": "Other"}
 MOMENTS_ROW = "Moments"
 # Clinician turns are coloured by their most telling behaviour (first match wins).
+# A dismissal outranks the question that follows it ("Don't worry about that. Any allergies?");
+# information and advice (AnnoMI's "input") come last, so a long explanation is not "other".
 BEHAVIOUR = [
     ("reflection.complex", "complex reflection", "#1a9850"),
     ("empathy", "empathy", "#66bd63"),
     ("reflection.simple", "simple reflection", "#a6d96a"),
+    ("partnership", "partnership", "#35978f"),
+    ("dismissal", "dismissal", "#d73027"),
     ("question.open", "open question", "#4575b4"),
     ("question.closed", "closed question", "#fdae61"),
-    ("dismissal", "dismissal", "#d73027"),
+    ("advice", "advice / information", "#8c6d31"),
+    ("information", "advice / information", "#8c6d31"),
 ]
 PLAIN = {"clinician": ("clinician: other", "#9e9e9e"), "patient": ("patient", "#bdbdbd"), "other": ("other speaker", "#d0d0d0")}
 CUE = ("emotional cue", "#9c27b0")
@@ -72,7 +77,7 @@ def timeline_figure(analysis: dict, report: Report):
     groups: dict[tuple[str, str], list[int]] = {}
     for i, u in enumerate(us):
         groups.setdefault(_category(u), []).append(i)
-    order = [(n, c) for _, n, c in BEHAVIOUR] + [CUE] + list(PLAIN.values())
+    order = list(dict.fromkeys((n, c) for _, n, c in BEHAVIOUR)) + [CUE] + list(PLAIN.values())
     for key in sorted(groups, key=lambda k: order.index(k) if k in order else 99):
         idx = groups[key]
         starts = [us[i]["start"] if timed else i for i in idx]
