@@ -53,6 +53,9 @@ def test_elliptical_closed_question(tagger):
     ("Is it worse when you lie down, or is it better?", "yes/no"),
     ("And who lives at home with you?", "one fact"),
     ("How long has it been going on?", "one fact"),
+    ("What do you do for work?", "one fact"), ("What's your date of birth?", "one fact"),
+    ("When's your next appointment?", "one fact"),
+    ("What kind of work is the most difficult for you?", None),
     ("Can you tell me more about the pain?", None),  # an invitation in yes/no form stays open
     ("Do you want to tell me a bit more about it?", None),
     ("Could you walk me through what happened?", None),

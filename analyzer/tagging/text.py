@@ -162,7 +162,11 @@ ANY_FIRST = {"any", "anything", "anyone", "ever"}  # "Any chest pain?": an ellip
 HOW_CLOSED = ("how many", "how much", "how long", "how often", "how old", "how far", "how soon")
 ONE_FACT = HOW_CLOSED + ("what time", "what age", "what year", "what day", "whereabouts", "which side",
                          "which part", "which one", "which hand", "which arm", "which leg", "when did", "when was",
-                         "when were", "when does", "when is", "when's", "who lives")
+                         "when were", "when does", "when is", "when's", "who lives",
+                         # the labelling guide's one-fact "what" questions (most "what" questions are open)
+                         "what do you do for", "what medication", "what medicines", "what tablets",
+                         "what 's your date", "what is your date", "what 's your name", "what is your name",
+                         "when 's")  # spaCy splits "when's" into "when 's"
 
 
 _BOUNDARY = (FILLERS - {"i", "it", "see", "got", "all", "like", "good", "great", "sure"}) | {",", ";", ":", "or", "-", "--", "—", "..."}
@@ -179,7 +183,7 @@ def _opener(ws: list[str]) -> str | None:
         return "yes/no"
     if ws[0] in ANY_FIRST or head.startswith(("how about any", "what about any")):
         return "yes/no"
-    if any(head.startswith(p) for p in ONE_FACT):
+    if any(" ".join(ws[:6]).startswith(p) for p in ONE_FACT):
         return "one fact"
     if ws[0] in WH:
         return "wh"
