@@ -243,6 +243,35 @@ def test_delete_visit_removes_everything(store, people, aci_analysis, jfk, tmp_p
     assert audio_files(store) == []
 
 
+def test_deleted_visit_leaves_no_trace_in_the_sqlite_files(tmp_path, aci_analysis):
+    """SQLite keeps deleted rows in free pages and old page copies in its write-ahead log; after
+    Delete visit (and removing a user with their data) no byte of the visit's text is left in
+    any of the database's files."""
+    s = open_store(tmp_path / "d")
+    ann = s.create_user("ann", "ann-password", "clinician")
+    marker = "Zanzibar-quokka-4417 said the patient"
+    analysis = json.loads(json.dumps(aci_analysis))
+    analysis["utterances"][1]["text"] = marker
+    v = s.create_visit(ann, ACI, CONSENT)
+    s.save_transcript(v.id, analysis)
+    s.save_analysis(v.id, analysis)
+    s.add_comment(ann, v.id, 1, f"comment on {marker}")
+
+    def on_disk() -> int:
+        return sum(p.read_bytes().count(marker.encode()) for p in (tmp_path / "d").glob("visits.db*"))
+
+    assert on_disk() >= 1  # it is there while the visit is (so the check below can fail)
+    s.delete_visit(ann, v.id)
+    assert on_disk() == 0
+    bob = s.create_user("bob", "bob-password", "clinician")
+    w = s.create_visit(bob, ACI, CONSENT)
+    s.save_analysis(w.id, analysis)
+    assert on_disk() >= 1
+    s.remove_user("bob", delete_data=True)
+    assert on_disk() == 0
+    s.close()
+
+
 def test_retention_deletes_audio_after_analysis(store, people, jfk):
     ann = store.set_audio_retention(people["ann"], keep_audio=False)
     v = store.create_visit(ann, jfk, CONSENT, options={"model": "tiny.en"})

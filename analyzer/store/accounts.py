@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from .audit import record
+from .db import purge_deleted
 from .models import CommentRow, CorrectionRow, ShareRow, UserRow, VisitRow
 from .passwords import hash_password
 
@@ -57,6 +58,7 @@ class AccountsMixin:
                 for r in s.scalars(select(model).where(col == row.id)):
                     s.delete(r)
             s.delete(row)
+        purge_deleted(self.engine)
         for sha, ext in media:
             self._drop_audio_if_unused(sha, ext)
         return held

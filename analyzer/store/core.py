@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import InputError
 from . import blobs
 from .audit import record
+from .db import purge_deleted
 from .errors import AccessDenied, ConsentRequired, NotFound
 from .models import AnalysisRow, JobRow, ShareRow, TranscriptRow, UserRow, VisitRow, utcnow
 from .passwords import hash_password, verify_password
@@ -308,6 +309,7 @@ class CoreStore:
             media = (v.media_sha256, v.media_ext)
             record(s, urow, "visit.delete", v)
             s.delete(v)
+        purge_deleted(self.engine)
         if media[0]:
             self._drop_audio_if_unused(*media)
 

@@ -2,7 +2,8 @@
 
 SQLite runs in WAL mode with a busy timeout and every transaction taken with BEGIN IMMEDIATE, so
 two processes writing at once wait for each other instead of failing; foreign keys are enforced
-(ON DELETE CASCADE). PostgreSQL URLs use the psycopg 3 driver.
+(ON DELETE CASCADE); deleted rows are overwritten (secure_delete) and the log truncated after a
+delete (``purge_deleted``). PostgreSQL URLs use the psycopg 3 driver.
 """
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def _sqlite_setup(engine: Engine) -> None:
         _wal_mode(cur)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")  # a committed state change survives power loss
+        cur.execute("PRAGMA secure_delete=ON")  # deleted health data is overwritten, not left in free pages
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -104,3 +106,17 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def purge_deleted(engine: Engine) -> None:
+    """After a delete: in WAL mode the write-ahead log still holds copies of the pages as they
+    were before; copy the log into the database and truncate it, so with secure_delete nothing
+    of a deleted visit stays on disk. (PostgreSQL reclaims dead rows with its own vacuum.)"""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()
+
