@@ -108,6 +108,21 @@ def test_statement_form(text, statement):
     assert statement_form(split([text])[0][0]) is statement
 
 
+@pytest.mark.parametrize("text, advice", [
+    ("okay . all right . well , let's start with your diabetes .", False),  # a transition (guide: no label)
+    ("yeah absolutely i can see how that would increase your stress", False),
+    ("louis is a 58-year-old male here for follow up from an emergency room visit .", False),
+    ("We'll start you on metformin, 500 milligrams twice a day.", True),
+    ("I'd like you to follow up with cardiology next month.", True),
+    ("so let's talk about your exam okay and then we'll continue the metformin and the diet", True),
+])
+def test_advice_cues_and_transitions(text, advice):
+    from analyzer.tagging.recognizers.information import advice_cue
+    from analyzer.tagging.rules import normalise
+
+    assert bool(advice_cue(normalise(text))) is advice
+
+
 def test_a_question_cut_off_before_its_mark(tagger):
     # Whisper ends a segment at the pause with a comma: "Any allergies," is still asked
     out = tag(tagger, [("patient", "I take ibuprofen most days."),

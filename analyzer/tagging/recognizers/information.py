@@ -26,7 +26,25 @@ ADVICE = re.compile(
     r"\b(it's|it is|it'd be|it would be|would be) (probably |definitely |maybe |also |really )?(worth|best|a good idea|important|sensible)\b|"
     r"\b(make sure|try to|try and|keep taking|keep (yourself|an eye)|avoid|stay away|drink plenty|plenty of fluids|"
     r"get (some|plenty of) (rest|sleep|bed rest)|come back|call (us|me|the office|911|999|111)|"
-    r"go to (the )?(a&e|er|emergency|hospital)|follow up|see (a|the) (specialist|physio)|think about (doing|taking|starting|getting))\b")
+    r"go to (the )?(a&e|er|emergency|hospital)|follow up (with|in|after|next)|see (a|the) (specialist|physio)|"
+    r"think about (doing|taking|starting|getting))\b")
+# Not advice (the labelling guide): transitions ("let's start with your diabetes", "we'll do a quick
+# physical exam") and "I can see how ..." (empathy, which the "i can ... see how" cue reads as a plan).
+NOT_ADVICE = re.compile(
+    r"\b(let's|let us|we'll|we will|i'll|i will|i'm going to|i am going to|we're going to|why don't we)( just)?"
+    r"( go ahead and( we'll| i'll)?)? (start|begin|move on|move|turn|go|talk) (with|to|on|onto|over|through|about)\b|"
+    r"\b(do|have|take|doing) (a|the|your) (quick |brief )?(physical |neurological |chest )?(exam|examination)\b|"
+    r"\bi (can|could) see how\b")
+
+
+def advice_cue(text: str) -> re.Match | None:
+    """The first recommendation cue in ``text`` that is not part of a transition or of "I can see
+    how" (in an unpunctuated turn, "let's talk about your exam ... let's continue the diet" keeps
+    the second)."""
+    skip = [m.span() for m in NOT_ADVICE.finditer(text)]
+    return next((m for m in ADVICE.finditer(text) if not any(a <= m.start() < b for a, b in skip)), None)
+
+
 EXAM = re.compile(r"\b(take a (deep )?breath|breathe|look (up|down|left|right|at)|bend|lift|push|pull|squeeze|relax|"
                   r"lie (down|back)|sit (up|down)|stand up|open your mouth|say ah|follow my finger)\b")
 
@@ -52,7 +70,7 @@ class Information(ModelRecognizer):
 
     def label_for(self, ctx: Context, turn: int, sentence: int, several: bool) -> tuple[str, float, str]:
         p_info = self.sent_p(ctx, "sia", sentence)
-        if ADVICE.search(normalise(ctx.features.flat[sentence].text)):
+        if advice_cue(normalise(ctx.features.flat[sentence].text)):
             p_info = min(p_info, 0.3)
         return self.subtype(p_info)
 
@@ -66,7 +84,7 @@ class Information(ModelRecognizer):
             if F.roles[j] != "clinician" or (j, (s.start, s.end)) in have:
                 continue
             t = normalise(s.text)
-            m = ADVICE.search(t)
+            m = advice_cue(t)
             if m and not EXAM.search(t) and "?" not in s.text:
                 tags.append(Tag("advice", 0.6, j, (s.start, s.end), f"recommendation cue: '{m.group(0).strip()}'"))
         return tags
