@@ -62,8 +62,14 @@ class Tagger:
 
     def tag(self, roles: list[str], texts: list[str], progress: Callable[[float], None] | None = None) -> list[dict]:
         """Per utterance: {"tags": [...], "main": ...} ("main" for clinician utterances only)."""
+        return self.tag_with_context(roles, texts, progress)[0]
+
+    def tag_with_context(self, roles: list[str], texts: list[str],
+                         progress: Callable[[float], None] | None = None) -> tuple[list[dict], Context | None]:
+        """``tag`` and the context it was made from (the heads' probabilities in ``ctx.cache``:
+        benchmarks score them where no tag was given)."""
         if not texts:
-            return []
+            return [], None
         F = self.features(roles, texts, progress)
         ctx = Context(F, self.heads)
         self._model_pass(ctx)
@@ -83,7 +89,7 @@ class Tagger:
                     out[j]["main"] = "other"  # only a greeting or "Sorry?" was asked
         if progress:
             progress(1.0)
-        return out
+        return out, ctx
 
     def _model_pass(self, ctx: Context) -> None:
         """Turn and sentence probabilities of every clinician turn, for the model recognizers."""
