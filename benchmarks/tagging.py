@@ -5,6 +5,7 @@ each figure, reflection-to-question ratios, the hand-labelled medical test set, 
   python benchmarks/tagging.py --skip-cv       # medical test set and speed only (shipped heads)
   python benchmarks/tagging.py --speed-only    # load time and speed only
   python benchmarks/tagging.py --json out.json
+  python benchmarks/tagging.py --skip-cv --medical other_labels.jsonl   # another labelled medical set
 
 AnnoMI (../shared/data/annomi/annomi_dev.csv, 102 transcripts): heads are retrained in each fold
 on the other transcripts (GroupKFold by transcript_id) and scored on the held-out ones, against
@@ -209,10 +210,10 @@ LABELS = ("question.open", "question.closed", "reflection.simple", "reflection.c
           "partnership", "agenda", "information", "advice", "dismissal", "emotional_cue")
 
 
-def medical(tagger):
-    from analyzer.tagging.data import load_medical, medical_half, medical_visit
+def medical(tagger, path=None):
+    from analyzer.tagging.data import MEDICAL, load_medical, medical_half, medical_visit
 
-    rows = load_medical()
+    rows = load_medical(Path(path) if path else MEDICAL)
     by_visit = defaultdict(list)
     for r in rows:
         by_visit[(r["source"], r["visit"])].append(r)
@@ -261,6 +262,7 @@ def medical(tagger):
         "accuracy": float(np.mean([a == b for a, b in agree])) if agree else float("nan"),
         "macro_f1": f1([a for a, _ in agree], [b for _, b in agree], "macro") if agree else float("nan"), "n": len(agree)}
     res["_speed_on_visits"] = {"utterances": n_utts, "seconds": seconds, "utt_per_s": n_utts / seconds}
+    res["_visits"] = len(by_visit)
     return res
 
 
@@ -300,12 +302,14 @@ def fmt(x):
     return "  n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.3f}"
 
 
-def report_medical(tagger, out: dict) -> None:
-    print("\nMedical test set (models/labelling/medical_testset.jsonl; 52 visits tagged whole; utterance level)")
-    med = medical(tagger)
+def report_medical(tagger, out: dict, path=None) -> None:
+    med = medical(tagger, path)
+    print(f"\nMedical test set ({path or 'models/labelling/medical_testset.jsonl'}; {med['_visits']} visits tagged whole; "
+          "utterance level)")
     out["medical"] = med
     print("  held-out half: the 26 visits never looked at while writing cues (the dev half was used for the\n"
-          "  echo/summary reflection and advice cues); without unsure: the annotator's unsure utterances left out")
+          "  echo/summary reflection and advice cues); without unsure: the annotator's unsure utterances left out"
+          if path is None else "  (another set: its halves are alternate visits, as for ours; 'all' is the figure)")
     print(f"{'label':22} {'all: P':>7} {'R':>6} {'F1':>6} {'n':>4} | {'held-out: P':>11} {'R':>6} {'F1':>6} {'n':>4} | "
           f"{'w/o unsure: P':>13} {'R':>6} {'n':>4}")
     for lab, v in med.items():
@@ -325,6 +329,8 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-cv", action="store_true", help="skip AnnoMI cross-validation")
     ap.add_argument("--speed-only", action="store_true", help="only load time and speed (shipped heads)")
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--medical", help="another labelled set in the layout of models/labelling/medical_testset.jsonl "
+                                      "(its visits must be in ../shared/data)")
     args = ap.parse_args(argv)
     from analyzer.runtime import configure_torch
 
@@ -361,7 +367,7 @@ def main(argv=None) -> int:
     lt, lt_cpu = load_time()
     tagger = Tagger()
     if not args.speed_only:
-        report_medical(tagger, out)
+        report_medical(tagger, out, args.medical)
     sp = speed(tagger)
     out["speed"] = {**sp, "load_seconds": lt, "load_cpu_seconds": lt_cpu,
                     "threads": int(os.environ.get("VISIT_ANALYZER_THREADS", "2"))}
