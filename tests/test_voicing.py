@@ -111,3 +111,34 @@ def test_loud_bleed_is_not_voice_where_the_other_mic_is_far_louder():
     ts = toks(*spans)
     snap_edges(ts, voiced_mask(frame_db(x), spans, [frame_db(other)]))
     assert abs(ts[0].start - 1.0) <= 0.03
+
+
+def test_words_this_mic_hears_only_as_bleed_are_dropped():
+    # The other speaker (0-1 s, 3-5 s, 6-8.5 s) leaks onto this mic 15 dB down; this speaker
+    # talks at 1.0-2.5 s and, over the other, at 4.2-4.8 s (loud on this mic). Whisper also wrote
+    # a word at 3.5-4.0 s on this mic: the other's bleed, recognised differently on the two mics
+    # so the ASR-level check kept it. It goes; this speaker's words stay.
+    spans_other = [(0.0, 1.0), (3.0, 5.0), (6.0, 8.5)]
+    other = tone(9.0, spans_other, level=0.3)
+    x = tone(9.0, [(1.0, 2.5), (4.2, 4.8)]) + tone(9.0, spans_other, level=0.3 * 10 ** (-15 / 20), floor=0)
+    from analyzer.turntaking.voicing import drop_bleed_tokens
+
+    ts = toks((1.0, 1.6), (1.6, 2.5), (3.5, 4.0), (4.2, 4.8))
+    assert drop_bleed_tokens(ts, frame_db(x), [frame_db(other)]) == 1
+    assert [(t.start, t.end) for t in ts] == [(1.0, 1.6), (1.6, 2.5), (4.2, 4.8)]
+    # without another mic (or no leak measurable) nothing is judged
+    ts = toks((1.0, 1.6), (3.5, 4.0))
+    assert drop_bleed_tokens(ts, frame_db(x), []) == 0 and len(ts) == 2
+
+
+def test_a_word_stretched_over_the_silence_before_it_starts_at_its_sound():
+    # Whisper gave the word after a pause 1.0 s (1.5-2.5 s) but its sound is 2.3-2.5 s: inward,
+    # the start goes to the sound even beyond MAX_SHIFT (the word's own span bounds it); the end
+    # of a word stretched over the silence after it comes back the same way.
+    from analyzer.turntaking.voicing import MAX_SHIFT
+
+    x = tone(5.0, [(0.5, 1.0), (2.3, 2.5), (3.0, 3.2)])
+    ts = toks((0.5, 1.0), (1.5, 2.5), (3.0, 4.4))
+    snap_edges(ts, voiced_mask(frame_db(x), [(t.start, t.end) for t in ts]))
+    assert abs(ts[1].start - 2.3) <= 0.03 and ts[1].start - 1.5 > MAX_SHIFT
+    assert abs(ts[2].end - 3.2) <= 0.03

@@ -81,13 +81,7 @@ def voiced_mask(db: np.ndarray, spans: list[tuple[float, float]], others: list[n
     if loud - floor < MIN_SNR_DB:  # too noisy to tell where speech starts
         return np.zeros(len(db), bool)
     mask = db >= max(float(median) - BELOW_SPEECH_DB, floor + ABOVE_FLOOR_DB)
-    for o in others:  # the other speakers' mics: where this one hears no more than their bleed
-        n = min(len(o), len(mask))
-        pad = int(0.3 / HOP)  # where this speaker has no words (0.3 s either side)
-        away = np.convolve(inside[:n].astype(float), np.ones(2 * pad + 1), "same") == 0
-        loss = bleed_loss(db[:n], o[:n], away, MIN_BLEED_FRAMES)
-        if loss is not None:
-            mask[:n] &= db[:n] > o[:n] - loss + BLEED_MARGIN_DB
+    mask &= above_bleed(db, inside, others)
     # fill short gaps between voiced frames
     idx = np.flatnonzero(mask)
     if len(idx) > 1:
@@ -95,6 +89,50 @@ def voiced_mask(db: np.ndarray, spans: list[tuple[float, float]], others: list[n
         for g in gaps:
             mask[idx[g]:idx[g + 1]] = True
     return mask
+
+
+def above_bleed(db: np.ndarray, inside: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """Frames where this mic is BLEED_MARGIN_DB louder than the bleed each other mic predicts
+    (``bleed_loss``, measured away from this speaker's words ``inside``); all frames where no
+    leak could be measured."""
+    ok = np.ones(len(db), bool)
+    for o in others:  # the other speakers' mics: where this one hears no more than their bleed
+        n = min(len(o), len(db))
+        pad = int(0.3 / HOP)  # where this speaker has no words (0.3 s either side)
+        away = np.convolve(inside[:n].astype(float), np.ones(2 * pad + 1), "same") == 0
+        loss = bleed_loss(db[:n], o[:n], away, MIN_BLEED_FRAMES)
+        if loss is not None:
+            ok[:n] &= db[:n] > o[:n] - loss + BLEED_MARGIN_DB
+    return ok
+
+
+def _frames(tk, n: int) -> slice:
+    a = min(max(int(tk.start / HOP), 0), max(n - 1, 0))
+    return slice(a, max(a + 1, min(int(np.ceil(tk.end / HOP)), n)))
+
+
+def drop_bleed_tokens(toks: list, db: np.ndarray, others: list[np.ndarray]) -> int:
+    """Remove (in place) words with no frame of this speaker's own voice (``voiced_mask``: above
+    the channel's speech threshold and above the other speakers' bleed): the other speaker's
+    words, which Whisper also wrote on this channel and the ASR-level check
+    (``speakers.drop_crosstalk``) let through because the two mics recognised them differently.
+    Only where the leak could be measured and the channel is clear enough to tell. Returns how
+    many were removed."""
+    if not others or not toks:
+        return 0
+    n = len(db)
+    inside = np.zeros(n, bool)
+    for tk in toks:
+        inside[_frames(tk, n)] = True
+    if above_bleed(db, inside, others).all():  # no leak measured: nothing to judge by
+        return 0
+    mask = voiced_mask(db, [(tk.start, tk.end) for tk in toks], others)
+    if not mask.any():  # too noisy to tell
+        return 0
+    keep = [tk for tk in toks if mask[_frames(tk, n)].any()]
+    dropped = len(toks) - len(keep)
+    toks[:] = keep
+    return dropped
 
 
 def snap_edges(toks: list, mask: np.ndarray) -> int:
@@ -110,7 +148,9 @@ def snap_edges(toks: list, mask: np.ndarray) -> int:
         if tk.start - prev_end >= PAUSE:
             f = min(max(int(round(tk.start / HOP)), 0), n - 1)
             lo = max(0, int(np.ceil((prev_end + 0.05) / HOP)), f - lim)
-            hi = min(n - 1, int((tk.end - 0.05) / HOP), f + lim)
+            # inward, the start may go as far as the word's own sound: Whisper stretches a word
+            # after a pause over the silence (or the other's bleed) before it
+            hi = min(n - 1, int((tk.end - 0.05) / HOP))
             if mask[f]:  # already in sound: go back to where it began
                 g = f
                 while g > lo and mask[g - 1]:
@@ -127,7 +167,7 @@ def snap_edges(toks: list, mask: np.ndarray) -> int:
         if next_start - tk.end >= PAUSE:
             f = min(max(int(round(tk.end / HOP)) - 1, 0), n - 1)
             hi = min(n - 1, int((next_start - 0.05) / HOP), f + lim)
-            lo = max(int((tk.start + 0.05) / HOP), f - lim, 0)
+            lo = max(int((tk.start + 0.05) / HOP), 0)  # inward: back to the word's own sound
             if mask[f]:  # still sounding: go on to where it stops
                 g = f
                 while g < hi and mask[g + 1]:
@@ -159,7 +199,7 @@ def refine_timeline_tokens(t, toks: dict[str, list]) -> dict:
     chans, status = channel_samples(t)
     if chans is None:
         return {"status": status}
-    moved = 0
+    moved = bleed = 0
     levels = {c: frame_db(x) for c, x in chans.items()}
     used = {getattr(t.speakers.get(sid), "channel", None) for sid in toks} & set(levels)
     for sid, ts in toks.items():
@@ -169,6 +209,7 @@ def refine_timeline_tokens(t, toks: dict[str, list]) -> dict:
             continue
         others = [levels[c] for c in sorted(used) if c != ch]
         ts.sort(key=lambda x: (x.start, x.end))
+        bleed += drop_bleed_tokens(ts, levels[ch], others)
         moved += snap_edges(ts, voiced_mask(levels[ch], [(x.start, x.end) for x in ts], others))
         ts.sort(key=lambda x: (x.start, x.end))
-    return {"status": status, "edges_moved": moved}
+    return {"status": status, "edges_moved": moved, "bleed_words_dropped": bleed}
