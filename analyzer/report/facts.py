@@ -287,3 +287,13 @@ def plan_and_partnership(analysis: dict) -> Plan:
     partner = [i for i in clin if "partnership" in labels(us[i])]
     return Plan(advice, partner, [i for i in partner if advice and i >= advice[0]])
 
+
+def dismissals(analysis: dict) -> list[tuple[int, dict]]:
+    """(utterance, its first dismissal tag) for each clinician utterance that dismisses."""
+    out = []
+    for i, u in enumerate(utterances(analysis)):
+        t = next((t for t in tags_of(u) if t["label"] == "dismissal"), None) if u.get("role") == "clinician" else None
+        if t is not None:
+            out.append((i, t))
+    return out
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import facts as F
 from . import suggestions as S
 from .model import Moment
+from .scorecard import WHY
 
 MAX_OTHER_INTERRUPTIONS = 2  # besides the opening: enough to show a pattern, not a list
 MONOLOGUE_S, MONOLOGUE_WORDS = 45.0, 110  # "needs work" on the scorecard
@@ -212,21 +213,17 @@ def dismissals(a: dict, covered: set[int]) -> list[Moment]:
     """Dismissals (premature reassurance, minimising) not already shown with a missed cue."""
     out = []
     us = F.utterances(a)
-    for i, u in enumerate(us):
-        if u.get("role") != "clinician" or i in covered:
+    for i, t in F.dismissals(a):
+        if i in covered:
             continue
-        t = next((t for t in F.tags_of(u) if t["label"] == "dismissal"), None)
-        if t is None:
-            continue
-        said = F.span_text(u, t["span"])
+        said = F.span_text(us[i], t["span"])
         j, p = _prev_patient(a, i)
         text = (f"Patient: \u201c{S.quote(p['text'], 16)}\u201d \u2014 " if p else "") + f"Clinician: \u201c{said}\u201d"
         sug = ("Hear the concern out before reassuring: \u201cWhat worries you most about it?\u201d or name it "
                "(\u201cIt sounds like that's been on your mind.\u201d); then reassure with the reason, if there "
                "is one, and check it landed.")
         out.append(_moment(a, "missed", "dismissal", "A concern brushed aside", ([j] if j is not None else []) + [i],
-                           text, sug, "Reassurance before the concern is heard tells the patient it was not worth "
-                           "raising; the worry stays, unspoken.", main=i))
+                           text, sug, WHY["dismissals"], main=i))
         if len(out) >= MAX_DISMISSALS:
             break
     return out

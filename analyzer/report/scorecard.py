@@ -166,8 +166,7 @@ def empathy(a: dict) -> Figure:
 def dismissals(a: dict) -> Figure:
     key = "dismissals"
     c = F.behaviour_counts(a)
-    idx = [i for i, u in enumerate(F.utterances(a)) if u.get("role") == "clinician"
-           and any(t["label"] == "dismissal" for t in F.tags_of(u))]
+    idx = [i for i, _ in F.dismissals(a)]
     n = len(idx) if c.tagged else None
     return Figure.make(key, "Concerns dismissed", n, "count",
                        reference="0 (ours): hear the concern, then reassure with the reason",
