@@ -162,7 +162,7 @@ ANY_FIRST = {"any", "anything", "anyone", "ever"}  # "Any chest pain?": an ellip
 HOW_CLOSED = ("how many", "how much", "how long", "how often", "how old", "how far", "how soon")
 ONE_FACT = HOW_CLOSED + ("what time", "what age", "what year", "what day", "whereabouts", "which side",
                          "which part", "which one", "which hand", "which arm", "which leg", "when did", "when was",
-                         "when were", "when does", "when is", "when's", "who lives",
+                         "when were", "when does", "when is", "who lives",
                          # the labelling guide's one-fact "what" questions (most "what" questions are open)
                          "what do you do for", "what medication", "what medicines", "what tablets",
                          "what 's your date", "what is your date", "what 's your name", "what is your name",
