@@ -111,16 +111,23 @@ def closed_by_form(ds, turns, pqt):
     fact; `text.closed_form`) is closed whatever the `qt` head says. The tagger reads the
     sentence its sentence head picks; here the turn's last sentence ending in '?' (else its last
     sentence) stands in for it."""
-    from analyzer.tagging.text import closed_form, split
+    from analyzer.tagging.text import split
 
     texts = {d.id: d.texts for d in ds}
     sents = split([texts[g][int(j)] for g, j in zip(turns.groups, turns.turn)])
     out = pqt.copy()
     for n, ss in enumerate(sents):
-        asked = [s for s in ss if s.text.rstrip().endswith("?")] or ss
-        if closed_form(asked[-1].words):
+        if closed_by_form_sents(ss):
             out[n] = 1  # ("open", "closed")
     return out
+
+
+def closed_by_form_sents(ss) -> bool:
+    """The form rule on a turn's sentences: its last sentence ending in '?' (else its last)."""
+    from analyzer.tagging.text import closed_form
+
+    asked = [s for s in ss if s.text.rstrip().endswith("?")] or ss
+    return bool(closed_form(asked[-1].words))
 
 
 def annomi_cv(k: int):

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from tagging import MAIN_NAMES, f1, fmt, human_ceiling, model_vs_experts  # noqa: E402  (sets threads, sys.path)
+from tagging import MAIN_NAMES, closed_by_form_sents, f1, fmt, human_ceiling, model_vs_experts  # noqa: E402  (sets threads, sys.path)
 
 TARGETS = {"q": 0.92, "qt": 0.82, "r": 0.85, "rt": 0.60, "main": 0.80}
 NAMES = {"q": "is-question F1", "qt": "open/closed macro-F1 (gold questions)", "r": "is-reflection F1",
@@ -40,7 +40,7 @@ def _subtype(tags: list[dict], family: str, first: str) -> int | None:
 
 def predictions(tagger, d) -> dict[int, dict]:
     """Per clinician turn: q, r (0/1), qt, rt (0/1 subtype), main (0-3)."""
-    from analyzer.tagging.text import closed_form, split
+    from analyzer.tagging.text import split
 
     out, ctx = tagger.tag_with_context(d.roles, d.texts)
     tp, rows = ctx.cache.get("turn_p", {}), ctx.cache.get("turn_row", {})
@@ -49,9 +49,7 @@ def predictions(tagger, d) -> dict[int, dict]:
         tags, k = out[j]["tags"], rows[j]
         qt = _subtype(tags, "question", "open")
         if qt is None:  # not asked as tagged: the qt head, with the MITI form rule, as in the CV
-            sents = split([d.texts[j]])[0]
-            asked = [s for s in sents if s.text.rstrip().endswith("?")] or sents
-            qt = 1 if closed_form(asked[-1].words) else int(np.argmax(tp["qt"][k]))
+            qt = 1 if closed_by_form_sents(split([d.texts[j]])[0]) else int(np.argmax(tp["qt"][k]))
         rt = _subtype(tags, "reflection", "simple")
         pred[j] = {"q": int(any(t["label"].startswith("question.") for t in tags)),
                    "r": int(any(t["label"].startswith("reflection.") for t in tags)),

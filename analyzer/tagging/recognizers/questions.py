@@ -59,9 +59,10 @@ class Questions(ModelRecognizer):
         # that. Any allergies,"): Whisper ends a segment at the pause with a comma.
         F = ctx.features
         asked = {(t.turn, t.span[0]) for t in tags}
+        asked_turns = {t.turn for t in tags}
         for j, k in rows.items():
             unpunctuated = not _PUNCT.search(F.texts[j])
-            if unpunctuated and any(turn == j for turn, _ in asked):
+            if unpunctuated and j in asked_turns:
                 continue
             for i in np.nonzero(F.sent_turn == j)[0]:
                 s = F.flat[int(i)]
