@@ -7,11 +7,14 @@ analysed. Running the same command again after an interruption resumes where it 
 """
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -19,6 +22,11 @@ class BatchResult:
     analysed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already done (same content)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    stopped: Exception | None = None  # the store fault that stopped the batch (full, read-only...)
+
+    @property
+    def done(self) -> int:
+        return len(self.analysed) + len(self.skipped) + len(self.failed)
 
 
 def parse_consent(spec: str | None, confirmed_by: str):
@@ -59,10 +67,12 @@ def find_inputs(folder: Path) -> list[list[Path]]:
 
 def run_batch(folder: Path, store, user, consent, options: dict | None = None, show_progress: bool = True,
               retry_failed: bool = False) -> BatchResult:
+    """Every input in ``folder``, one at a time. A bad file (unreadable, still being written, not a
+    visit, even a bug) is reported and the batch goes on; a fault of the store itself (full,
+    read-only, damaged) stops it, as every file after would fail the same way."""
     from tqdm import tqdm
 
-    from .store.blobs import sha256_files
-    from .store.worker import JobNotRunnable, run_job
+    from .store.errors import StoreFault
 
     inputs = find_inputs(folder)
     res = BatchResult()
@@ -72,49 +82,66 @@ def run_batch(folder: Path, store, user, consent, options: dict | None = None, s
         for paths in inputs:
             name = str(paths[0].relative_to(folder))
             bar.set_postfix_str(name[-40:])
-            done = store.find_visit(user, sha256_files(paths))
-            job_id = None
-            if done is not None and done.status == "done":
-                res.skipped.append(name)
-                bar.update(1)
-                continue
-            if done is not None:
-                v = store.get_visit(user, done.id)
-                last = v.jobs[-1] if v.jobs else None
-                if last and last.state == "interrupted" or (last and last.state == "failed" and retry_failed):
-                    job_id = store.retry_job(user, last.id).id
-                elif last and last.state == "queued":
-                    job_id = last.id
-                elif last and last.state == "failed":
-                    res.failed.append((name, last.error or "failed"))
-                    bar.update(1)
-                    continue
-                else:  # running in another process right now: leave it to that process
-                    res.skipped.append(name)
-                    bar.update(1)
-                    continue
-            if job_id is None:
-                try:
-                    v = store.create_visit(user, paths if len(paths) > 1 else paths[0], consent, options=options)
-                except InputError as e:
-                    res.failed.append((name, e.reason))
-                    bar.update(1)
-                    continue
-                job_id = v.jobs[0].id
 
             def progress(stage: str, fraction: float, name=name) -> None:
                 bar.set_postfix_str(f"{name[-32:]}: {stage} {fraction * 100:.0f}%")
 
             try:
-                job = run_job(store, job_id, progress)
-            except JobNotRunnable:
-                res.skipped.append(name)
+                outcome, reason = _one(store, user, paths, consent, options, retry_failed, progress)
+            except StoreFault as e:
+                res.stopped = e
+                break
+            except InputError as e:
+                outcome, reason = "failed", _reason(e, paths)
+            except Exception as e:  # a bug with one file must not cost the others
+                log.exception("batch: %s", name)
+                outcome, reason = "failed", f"internal error ({type(e).__name__}: {e}); please report it"
+            if outcome == "failed":
+                res.failed.append((name, reason))
             else:
-                (res.analysed.append(name) if job.state == "done" else res.failed.append((name, job.error or job.state)))
+                getattr(res, outcome).append(name)
             bar.update(1)
     finally:
         bar.close()
     return res
+
+
+def _one(store, user, paths: list[Path], consent, options, retry_failed: bool, progress) -> tuple[str, str]:
+    """One input -> ("analysed" | "skipped" | "failed", reason)."""
+    from .store.inputs import wait_until_settled
+    from .store.worker import JobNotRunnable, run_job
+
+    wait_until_settled(paths)  # a recording still being written is refused, not stored cut short
+    # create_visit returns the visit already made from this content, if any (one per content):
+    # another batch on the same folder may have added it a moment ago.
+    v = store.create_visit(user, paths if len(paths) > 1 else paths[0], consent, options=options)
+    last = v.jobs[-1] if v.jobs else None
+    if last is None or last.state == "done":
+        return "skipped", ""
+    if last.state == "failed" and not retry_failed:
+        return "failed", _strip_name(last.error or "failed", v.source_name)
+    if last.state in ("interrupted", "failed"):
+        last = store.retry_job(user, last.id)
+    elif last.state != "queued":  # running in another process right now: leave it to that process
+        return "skipped", ""
+    try:
+        job = run_job(store, last.id, progress)
+    except JobNotRunnable:  # another process claimed it first
+        return "skipped", ""
+    if job is None:
+        return "failed", "the visit was deleted while it was being analysed"
+    return ("analysed", "") if job.state == "done" else ("failed", _strip_name(job.error or job.state, v.source_name))
+
+
+def _strip_name(error: str, source_name: str) -> str:
+    """The batch line names the file already: 'failed: sub/x.ogg: <reason>'."""
+    return error[len(source_name) + 2:] if error.startswith(f"{source_name}: ") else error
+
+
+def _reason(e: InputError, paths: list[Path]) -> str:
+    if e.path and Path(e.path).name != paths[0].name:  # about the other file of a TextGrid pair
+        return f"{Path(e.path).name}: {e.reason}"
+    return e.reason
 
 
 def add_arguments(p) -> None:
@@ -137,36 +164,42 @@ def add_arguments(p) -> None:
 
 
 def main_batch(args) -> int:
-    """The CLI subcommand (analyzer.cli): returns the exit code."""
-    from .store import default_data_dir, open_store
-    from .store.core import default_confirmer
+    """The CLI subcommand (analyzer.cli): returns the exit code; nothing escapes as a traceback."""
+    from .cli_guard import guarded
+    from .store import default_data_dir
+
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    return guarded(data_dir, lambda: _main_batch(args, data_dir))
+
+
+def _main_batch(args, data_dir: Path) -> int:
+    from .store import open_store
+    from .store.inputs import default_confirmer
 
     consent = parse_consent(args.consent, args.confirmed_by or default_confirmer())
     folder = Path(args.folder)
     inputs = find_inputs(folder)  # a bad folder fails before the store is touched
-    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
     store = open_store(data_dir, args.db_url)
-    print(f"store: {data_dir}" + (" (database: PostgreSQL)" if store.engine.dialect.name == "postgresql" else ""),
-          file=sys.stderr)
-    if args.user:
-        user = store.get_user(args.user)
-        if user is None or user.role != "clinician":
-            raise InputError(None, f"--user {args.user}: no such clinician in this store")
-    else:
-        user = store.local_user()
-    options = {k: v for k, v in (("model", args.model), ("speakers", args.speakers), ("language", args.language))
-               if v is not None}
-    print(f"batch: {len(inputs)} recordings/transcripts in {folder}", file=sys.stderr)
     try:
+        print(f"store: {data_dir}" + (" (database: PostgreSQL)" if store.engine.dialect.name == "postgresql" else ""),
+              file=sys.stderr)
+        if args.user:
+            user = store.get_user(args.user)
+            if user is None or user.role != "clinician":
+                raise InputError(None, f"--user {args.user}: no such clinician in this store")
+        else:
+            user = store.local_user()
+        options = {k: v for k, v in (("model", args.model), ("speakers", args.speakers), ("language", args.language))
+                   if v is not None}
+        print(f"batch: {len(inputs)} recordings/transcripts in {folder}", file=sys.stderr)
         res = run_batch(folder, store, user, consent, options or None, show_progress=not args.quiet,
                         retry_failed=args.retry_failed)
-    except KeyboardInterrupt:
-        print("interrupted: finished visits are stored; run the same command again to resume", file=sys.stderr)
-        return 130
     finally:
         store.close()
     for name, reason in res.failed:
         print(f"failed: {name}: {reason}", file=sys.stderr)
-    print(f"batch: {len(res.analysed)} analysed, {len(res.skipped)} already done, {len(res.failed)} failed",
-          file=sys.stderr)
+    print(f"batch: {len(res.analysed)} analysed, {len(res.skipped)} already done, {len(res.failed)} failed"
+          + (f", {len(inputs) - res.done} not reached" if res.stopped else ""), file=sys.stderr)
+    if res.stopped:
+        raise res.stopped
     return 2 if res.failed else 0

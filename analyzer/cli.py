@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .users_cli import add_arguments as _users_arguments
 
     _users_arguments(sub.add_parser("users", help="manage the app's accounts: add, list, password, remove"))
+    from .store_cli import add_store_arguments, add_visits_arguments
+
+    add_visits_arguments(sub.add_parser("visits", help="list the stored visits, or delete one"))
+    add_store_arguments(sub.add_parser("store", help="check the store, back it up, finish deletes"))
     return ap
 
 
@@ -72,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             from .users_cli import main_users
 
             return main_users(args)
+        if args.command in ("visits", "store"):
+            from . import store_cli
+
+            return store_cli.main_visits(args) if args.command == "visits" else store_cli.main_store(args)
         return _run(args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)

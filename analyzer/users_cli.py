@@ -14,9 +14,6 @@ import getpass
 import sys
 from pathlib import Path
 
-EXIT_INPUT = 2
-
-
 def add_arguments(p) -> None:
     from .store.paths import ENV_DATA, ENV_DB_URL, default_data_dir
 
@@ -56,20 +53,20 @@ def _password(args) -> str:
 
 
 def main_users(args) -> int:
-    from .store import default_data_dir, open_store
+    from .cli_guard import guarded
+    from .store import default_data_dir
 
     data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
-    try:
-        password = _password(args) if args.users_command in ("add", "password") else None
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_INPUT
+    return guarded(data_dir, lambda: _main_users(args, data_dir))
+
+
+def _main_users(args, data_dir: Path) -> int:
+    from .store import open_store
+
+    password = _password(args) if args.users_command in ("add", "password") else None
     store = open_store(data_dir, args.db_url, recover=False)
     try:
         return _run(store, args, password)
-    except (ValueError, LookupError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_INPUT
     finally:
         store.close()
 

@@ -3,28 +3,35 @@ a killed batch resumes, bad files reported without stopping the rest."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from analyzer.store import open_store
-from test_store_fixtures import FIX, ROOT
+from test_store_fixtures import BACKENDS, FIX, ROOT, db_url, pg_cluster  # noqa: F401
 
 CLI = [sys.executable, "-m", "analyzer.cli"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "VISIT_ANALYZER_THREADS": "1", "PYTHONPATH": str(ROOT)}
 CONSENT = "each patient (synthetic or public data set); verbal, recorded at the start"
 
 
-def batch(folder: Path, data: Path, *extra: str, consent: str | None = CONSENT) -> subprocess.CompletedProcess:
+def batch_cmd(folder: Path, data: Path, *extra: str, consent: str | None = CONSENT) -> list[str]:
     cmd = CLI + ["batch", str(folder), "--data-dir", str(data), "-q"] + list(extra)
-    if consent is not None:
-        cmd += ["--consent", consent]
-    return subprocess.run(cmd, env=ENV, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    return cmd + (["--consent", consent] if consent is not None else [])
+
+
+def batch(folder: Path, data: Path, *extra: str, consent: str | None = CONSENT) -> subprocess.CompletedProcess:
+    return subprocess.run(batch_cmd(folder, data, *extra, consent=consent), env=ENV, cwd=ROOT, capture_output=True,
+                          text=True, timeout=1200)
 
 
 @pytest.fixture
@@ -112,4 +119,94 @@ def test_killed_batch_resumes(tmp_path):
     poor = next(v for v in vs if v.source_name == "b_poor.ogg")
     assert [j.state for j in s.get_visit(me, poor.id).jobs] == ["done"]  # the same job, re-run
     assert s.get_visit(me, poor.id).jobs[0].attempts == 2
+    s.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_three_batches_at_once_store_each_visit_once(tmp_path, request, backend):
+    """Three batch runs started together on one folder and one store: every file becomes one visit
+    with one job, analysed by exactly one of them (before: 3 files -> 4 visits)."""
+    url, cleanup = db_url(request, backend)
+    folder, data = tmp_path / "visits", tmp_path / "data"
+    folder.mkdir()
+    for src, name in ((FIX / "aci_bench_D2N019.txt", "elbow.txt"), (FIX / "voices.vtt", "voices.vtt"),
+                      (FIX / "labels.txt", "labels.txt")):
+        shutil.copy(src, folder / name)
+    extra = ["--db-url", url] if url else []
+    try:
+        procs = [subprocess.Popen(batch_cmd(folder, data, *extra), env=ENV, cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        errs = [p.communicate(timeout=1200)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0], errs
+        analysed = [int(re.search(r"batch: (\d+) analysed", e).group(1)) for e in errs]
+        assert sum(analysed) == 3, errs
+        s = open_store(data, url)
+        me = s.local_user()
+        vs = s.visits_for(me)
+        assert sorted(v.source_name for v in vs) == ["elbow.txt", "labels.txt", "voices.vtt"]
+        for v in vs:
+            assert [(j.state, j.attempts) for j in s.get_visit(me, v.id).jobs] == [("done", 1)]
+        s.close()
+    finally:
+        cleanup()
+
+
+def write_wav(path: Path, seconds: float, noise: bool = False) -> Path:
+    rng = np.random.default_rng(0)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        n = int(16000 * seconds)
+        w.writeframes((rng.normal(0, 3000, n) if noise else np.zeros(n)).astype(np.int16).tobytes())
+    return path
+
+
+def test_bad_files_are_named_and_the_batch_goes_on(tmp_path):
+    """Each bad file gets one line naming it (never our copy's path in the store), fails fast, and
+    the rest of the folder is analysed: a recording still being written, a silent recording (it
+    fails inside the analysis job), a one-line transcript of 3 MB, a 20 MB transcript."""
+    folder, data = tmp_path / "visits", tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(FIX / "aci_bench_D2N019.txt", folder / "elbow.txt")
+    write_wav(folder / "quiet.wav", 5)
+    (folder / "one_line.txt").write_text("Doctor: " + "so how have you been feeling lately " * 90_000 + "\n")
+    with open(folder / "huge.txt", "w") as f:
+        for i in range(360_000):
+            f.write(f"{'Doctor' if i % 2 else 'Patient'}: and then what happened next with that {i}\n")
+    growing = folder / "growing.wav"
+    write_wav(growing, 1, noise=True)
+    stop = threading.Event()
+
+    def recorder():  # a recorder still writing: 0.1 s more audio every 0.2 s
+        chunk = (np.random.default_rng(1).normal(0, 3000, 1600)).astype(np.int16).tobytes()
+        while not stop.wait(0.2):
+            with open(growing, "ab") as f:
+                f.write(chunk)
+
+    t = threading.Thread(target=recorder, daemon=True)
+    t.start()
+    try:
+        t0 = time.time()
+        r = batch(folder, data)
+        took = time.time() - t0
+    finally:
+        stop.set()
+        t.join()
+    lines = {m.group(1): m.group(2) for m in re.finditer(r"^failed: ([^:]+): (.*)$", r.stderr, re.M)}
+    assert r.returncode == 2 and "1 analysed, 0 already done, 4 failed" in r.stderr, r.stderr
+    assert "still being written" in lines["growing.wav"]
+    assert "silent" in lines["quiet.wav"]
+    assert "turn 1 is" in lines["one_line.txt"] and "characters long" in lines["one_line.txt"]
+    assert "too large" in lines["huge.txt"]
+    assert "Traceback" not in r.stderr and "/audio/" not in r.stderr and str(data) not in "".join(lines.values())
+    assert not re.search(r"[0-9a-f]{64}", r.stderr)  # no content hash (our file name) either
+    assert took < 300
+    s = open_store(data)
+    me = s.local_user()
+    states = {v.source_name: v.status for v in s.visits_for(me)}
+    assert states == {"elbow.txt": "done", "quiet.wav": "failed"}  # nothing stored of the others
+    quiet = next(v for v in s.visits_for(me) if v.source_name == "quiet.wav")
+    err = s.get_visit(me, quiet.id).jobs[-1].error
+    assert err.startswith("quiet.wav: ") and "/audio/" not in err  # the app shows this too
     s.close()

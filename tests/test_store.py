@@ -233,13 +233,14 @@ def test_delete_visit_removes_everything(store, people, aci_analysis, jfk, tmp_p
     with pytest.raises(NotFound):
         store.get_visit(ann, v.id)
     assert store.load_analysis(ann, keep.id) == aci_analysis  # the other visit is untouched
-    # Same recording in two visits: one file, kept until the last visit goes.
+    # Same recording in two clinicians' visits: one file, kept until the last visit goes.
+    bob = people["bob"]
     a = store.create_visit(ann, jfk, CONSENT)
-    b = store.create_visit(ann, jfk, CONSENT)
-    assert len(audio_files(store)) == 1
+    b = store.create_visit(bob, jfk, CONSENT)
+    assert len(audio_files(store)) == 1 and a.id != b.id
     store.delete_visit(ann, a.id)
-    assert store.audio_path(ann, b.id).exists()
-    store.delete_visit(ann, b.id)
+    assert store.audio_path(bob, b.id).exists()
+    store.delete_visit(bob, b.id)
     assert audio_files(store) == []
 
 

@@ -22,7 +22,12 @@ from ..errors import InputError
 from ..model import Speaker, Transcript
 
 MB = 1024 * 1024
-DEFAULT_MAX_BYTES = 20 * MB
+# A three-hour visit is some 30,000 words, about 200 kB as text: the limits below leave ample room,
+# and refuse at once what would otherwise keep the analysis busy for hours (a 20 MB file, one
+# 20 MB line) instead of failing.
+DEFAULT_MAX_BYTES = 5 * MB  # plain text, WebVTT, SRT (TextGrid and JSON set their own)
+MAX_UTTERANCE_CHARS = 20_000  # one turn of speech: some 3,000 words, 20 minutes without a pause
+MAX_WORDS = 150_000  # the whole transcript: about 15 hours of speech
 
 # Signatures of files people may pass by mistake (audio, video, documents, archives).
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
@@ -170,10 +175,25 @@ def finish(t: Transcript, fmt: str, path: Path | list[Path], extra_source: dict 
     first = path[0] if isinstance(path, list) else path
     if not t.utterances:
         raise InputError(first, "no utterances found in the transcript")
+    check_size(t, first)
     t.source = {"kind": "transcript", "format": fmt, "file": str(first), **(extra_source or {})}
     t.sort()
     t.ensure_speakers()
     return t
+
+
+def check_size(t: Transcript, path: Path) -> None:
+    """InputError for a turn or a transcript far beyond any visit (see the limits above)."""
+    words = 0
+    for i, u in enumerate(t.utterances):
+        if len(u.text) > MAX_UTTERANCE_CHARS:
+            raise InputError(path, f"turn {i + 1} is {len(u.text):,} characters long (the limit is "
+                                   f"{MAX_UTTERANCE_CHARS:,}): a transcript has one turn of speech per line or cue; "
+                                   "is this file a transcript?")
+        words += len(u.text.split())
+    if words > MAX_WORDS:
+        raise InputError(path, f"{words:,} words is far more than a visit (the limit is {MAX_WORDS:,}, about 15 "
+                               "hours of speech); split it into one file per visit")
 
 
 # Times written as [h:]mm:ss[.fff] or [h:]mm:ss[,fff] (SRT).

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import Transcript, Utterance
-from .base import Importer, SpeakerBook, finish, read_text
+from .base import MB, Importer, SpeakerBook, finish, read_text
 
 TOKEN = re.compile(r'"[^"]*(?:""[^"]*)*"|<exists>|<absent>|\[[^\]\n"]*\]|![^\n]*|"'
                    r"|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
@@ -163,6 +163,7 @@ def parse_tiers(text: str, path: Path) -> tuple[list[tuple[str, list[tuple[float
 class TextGridImporter(Importer):
     format = "textgrid"
     extensions = (".textgrid",)
+    max_bytes = 20 * MB  # a line per interval field: several times the size of the same text
 
     def sniff(self, text: str) -> bool:
         return bool(re.match(r'\s*File type\s*=\s*"ooTextFile', text)) and "TextGrid" in text[:300]

@@ -1,6 +1,7 @@
-"""Account administration for whoever runs the clinic's copy (``visit-analyzer users``): set a
-password, remove an account. These are not reachable from the app: having the data folder (or
-the database URL) is the administrator's credential."""
+"""Accounts: create, sign in, the local single user; and administration for whoever runs the
+clinic's copy (``visit-analyzer users``): set a password, remove an account. Administration is not
+reachable from the app: having the data folder (or the database URL) is the administrator's
+credential."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -8,10 +9,74 @@ from sqlalchemy import func, select
 from .audit import record
 from .db import purge_deleted
 from .models import CommentRow, CorrectionRow, ShareRow, UserRow, VisitRow
-from .passwords import hash_password
+from .passwords import hash_password, verify_password
+from .records import ROLES, User
+
+LOCAL_USERNAME = "local"
+
+
+def _user(r: UserRow) -> User:
+    return User(id=r.id, username=r.username, role=r.role, is_local=r.is_local, keep_audio=r.keep_audio)
 
 
 class AccountsMixin:
+    # ------------------------------------------------------------------ users
+
+    def create_user(self, username: str, password: str | None, role: str) -> User:
+        username = (username or "").strip()
+        if not username or len(username) > 80:
+            raise ValueError("a username needs 1 to 80 characters")
+        if role not in ROLES:
+            raise ValueError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+        hashed = hash_password(password) if password is not None else None
+        with self._tx() as s:
+            if s.scalar(select(UserRow).where(UserRow.username == username)):
+                raise ValueError(f"user {username!r} exists already")
+            row = UserRow(username=username, role=role, password_hash=hashed, is_local=password is None)
+            s.add(row)
+            s.flush()
+            return _user(row)
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        with self._tx() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == (username or "").strip()))
+            if not verify_password(row.password_hash if row else None, password or ""):
+                record(s, row, "user.login_failed", username=(username or "").strip())
+                return None
+            record(s, row, "user.login")
+            return _user(row)
+
+    def local_user(self) -> User:
+        """Single-user mode: one clinician without a password (someone alone on a laptop)."""
+        with self._tx() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == LOCAL_USERNAME))
+            if row is None:
+                row = UserRow(username=LOCAL_USERNAME, role="clinician", password_hash=None, is_local=True)
+                s.add(row)
+                s.flush()
+            return _user(row)
+
+    def get_user(self, username: str) -> User | None:
+        with self._tx() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == username))
+            return _user(row) if row else None
+
+    def users(self, role: str | None = None) -> list[User]:
+        with self._tx() as s:
+            q = select(UserRow).order_by(UserRow.username)
+            if role:
+                q = q.where(UserRow.role == role)
+            return [_user(r) for r in s.scalars(q)]
+
+    def set_audio_retention(self, user: User, keep_audio: bool) -> User:
+        """keep_audio=False: each recording is deleted as soon as its analysis is stored."""
+        with self._tx() as s:
+            row = self._user_row(s, user)
+            row.keep_audio = bool(keep_audio)
+            return _user(row)
+
+    # ------------------------------------------------------------------ administration
+
     def count_users(self, include_local: bool = False) -> int:
         with self._tx() as s:
             q = select(func.count(UserRow.id))

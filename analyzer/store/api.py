@@ -9,6 +9,7 @@ from .audit import AuditMixin
 from .coach import CoachMixin
 from .core import CoreStore
 from .jobs import JobsMixin
+from .errors import StoreUnavailable, fault_from, message
 from .paths import ENV_DB_URL, default_data_dir
 
 
@@ -20,19 +21,53 @@ class Store(AccountsMixin, AuditMixin, JobsMixin, CoachMixin, CoreStore):
 
 
 def open_store(data_dir: str | Path | None = None, url: str | None = None, recover: bool = True) -> Store:
-    """Open (creating if needed) the store: migrate the schema to head, mark jobs whose worker
-    is gone as interrupted. ``url`` (or $VISIT_ANALYZER_DB_URL) picks PostgreSQL; audio always
-    stays under ``data_dir``."""
+    """Open (creating if needed) the store: check it, migrate the schema to head, mark jobs whose
+    worker is gone as interrupted. ``url`` (or $VISIT_ANALYZER_DB_URL) picks PostgreSQL; audio always
+    stays under ``data_dir``. A store that cannot be used raises a StoreFault (full, read-only,
+    damaged, unavailable) with a one-line message, and is left as it was."""
+    from sqlalchemy.exc import DBAPIError
+
     from .db import make_engine, sqlite_url, upgrade_to_head
+    from .maintenance import check_before_open
 
     data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (data_dir / "audio").mkdir(exist_ok=True, mode=0o700)
-    url = url or os.environ.get(ENV_DB_URL) or sqlite_url(data_dir)
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    store = Store(engine, data_dir)
-    if recover:
-        store.recover_interrupted()
-        store.collect_garbage()
+    url = url or os.environ.get(ENV_DB_URL) or None
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (data_dir / "audio").mkdir(exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise (fault_from(e, str(data_dir)) or StoreUnavailable(message(StoreUnavailable, str(data_dir), str(e)))) from e
+    check_before_open(data_dir, sqlite=url is None)
+    if url is None:
+        _owner_only(data_dir / "visits.db")
+    engine = make_engine(url or sqlite_url(data_dir))
+    where = str(data_dir / "visits.db") if url is None else engine.url.render_as_string(hide_password=True)
+    try:
+        upgrade_to_head(engine)
+        store = Store(engine, data_dir)
+        if recover:
+            store.recover_interrupted()
+            store.collect_garbage()
+    except (DBAPIError, OSError) as e:
+        engine.dispose()
+        fault = fault_from(e, where)
+        if fault is None:
+            raise
+        raise fault from e
     return store
+
+
+def _owner_only(db: Path) -> None:
+    """Health data: the database and its log readable by the owner only, whatever the folder's
+    mode or umask (SQLite gives its -wal and -shm files the database file's mode)."""
+    try:
+        fd = os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        try:
+            if p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+        except OSError:  # not there, or not ours: SQLite says so when it opens it
+            pass

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable
@@ -39,29 +38,53 @@ def blob_path(folder: Path, sha: str, ext: str) -> Path:
 
 
 def put_file(src: str | Path, folder: Path, sha: str, ext: str) -> tuple[Path, bool]:
-    """Copy ``src`` in as ``folder/<sha>.<ext>``; returns (path, created). Verifies the copy's hash."""
+    """Copy ``src`` in as ``folder/<sha>.<ext>``; returns (path, created). Verifies the copy's hash.
+
+    The source cannot be read, or changed while it was copied: ``InputError`` naming it. Writing
+    fails (a full disk, a read-only folder): the ``OSError`` as raised. No temporary is left."""
+    from ..errors import InputError
+
     dest = blob_path(folder, sha, ext)
     if dest.exists() and sha256_file(dest) == sha:
         return dest, False
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-            shutil.copyfileobj(inp, out, CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
-        if sha256_file(tmp) != sha:
-            raise OSError(f"{src}: changed while it was being copied")
-        os.chmod(tmp, 0o600)  # health data: readable by the owner only
-        os.replace(tmp, dest)
-        _fsync_dir(folder)
-    except BaseException:
+        inp = open(src, "rb")
+    except OSError as e:
+        raise InputError(src, f"cannot be read ({e.strerror or e})") from None
+    with inp:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=folder)
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+            _copy(inp, fd, src)
+            if sha256_file(tmp) != sha:
+                raise InputError(src, "changed while it was being copied (is it still being written?); nothing "
+                                      "was stored: add it again once it is complete")
+            os.chmod(tmp, 0o600)  # health data: readable by the owner only
+            os.replace(tmp, dest)
+            _fsync_dir(folder)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
     return dest, True
+
+
+def _copy(inp, fd: int, src) -> None:
+    from ..errors import InputError
+
+    with os.fdopen(fd, "wb") as out:
+        while True:
+            try:
+                chunk = inp.read(CHUNK)
+            except OSError as e:
+                raise InputError(src, f"cannot be read ({e.strerror or e})") from None
+            if not chunk:
+                break
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def remove_file(path: Path) -> bool:

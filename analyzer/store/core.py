@@ -7,32 +7,27 @@ Each state change is one transaction.
 """
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import InputError
 from . import blobs
 from .audit import record
-from .db import purge_deleted
-from .errors import AccessDenied, ConsentRequired, NotFound
+from .db import PurgeResult, purge_deleted
+from .errors import AccessDenied, NotFound, fault_from
+from .inputs import check_consent, check_input, check_paths, check_unchanged, default_confirmer, default_title, snapshot
 from .models import AnalysisRow, JobRow, ShareRow, TranscriptRow, UserRow, VisitRow, utcnow
-from .passwords import hash_password, verify_password
-from .records import ROLES, Consent, Job, User, Visit, VisitSummary
+from .records import Consent, Job, User, Visit, VisitSummary
+
+__all__ = ["CoreStore", "default_confirmer"]
 
 SPEAKER_ROLES = ("clinician", "patient", "other")
-LOCAL_USERNAME = "local"
-
-
-def _user(r: UserRow) -> User:
-    return User(id=r.id, username=r.username, role=r.role, is_local=r.is_local, keep_audio=r.keep_audio)
 
 
 def _job(r: JobRow) -> Job:
@@ -48,69 +43,27 @@ class CoreStore:
         self.audio_dir = self.data_dir / "audio"
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
+    @property
+    def where(self) -> str:
+        """The store's database as the user knows it: the SQLite file, or the URL without password."""
+        url = self.engine.url
+        return url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self._sessions.begin() as s:
-            yield s
+        """One transaction: committed when the block ends, rolled back on any error. A full disk,
+        a read-only or damaged file, a lost server -> the StoreFault that says so."""
+        try:
+            with self._sessions.begin() as s:
+                yield s
+        except DBAPIError as e:
+            fault = fault_from(e, self.where)
+            if fault is None:
+                raise
+            raise fault from e
 
     def close(self) -> None:
         self.engine.dispose()
-
-    # ------------------------------------------------------------------ users
-
-    def create_user(self, username: str, password: str | None, role: str) -> User:
-        username = (username or "").strip()
-        if not username or len(username) > 80:
-            raise ValueError("a username needs 1 to 80 characters")
-        if role not in ROLES:
-            raise ValueError(f"role {role!r}: expected one of {', '.join(ROLES)}")
-        hashed = hash_password(password) if password is not None else None
-        with self._tx() as s:
-            if s.scalar(select(UserRow).where(UserRow.username == username)):
-                raise ValueError(f"user {username!r} exists already")
-            row = UserRow(username=username, role=role, password_hash=hashed, is_local=password is None)
-            s.add(row)
-            s.flush()
-            return _user(row)
-
-    def authenticate(self, username: str, password: str) -> User | None:
-        with self._tx() as s:
-            row = s.scalar(select(UserRow).where(UserRow.username == (username or "").strip()))
-            if not verify_password(row.password_hash if row else None, password or ""):
-                record(s, row, "user.login_failed", username=(username or "").strip())
-                return None
-            record(s, row, "user.login")
-            return _user(row)
-
-    def local_user(self) -> User:
-        """Single-user mode: one clinician without a password (someone alone on a laptop)."""
-        with self._tx() as s:
-            row = s.scalar(select(UserRow).where(UserRow.username == LOCAL_USERNAME))
-            if row is None:
-                row = UserRow(username=LOCAL_USERNAME, role="clinician", password_hash=None, is_local=True)
-                s.add(row)
-                s.flush()
-            return _user(row)
-
-    def get_user(self, username: str) -> User | None:
-        with self._tx() as s:
-            row = s.scalar(select(UserRow).where(UserRow.username == username))
-            return _user(row) if row else None
-
-    def users(self, role: str | None = None) -> list[User]:
-        with self._tx() as s:
-            q = select(UserRow).order_by(UserRow.username)
-            if role:
-                q = q.where(UserRow.role == role)
-            return [_user(r) for r in s.scalars(q)]
-
-    def set_audio_retention(self, user: User, keep_audio: bool) -> User:
-        """keep_audio=False: each recording is deleted as soon as its analysis is stored."""
-        with self._tx() as s:
-            row = self._user_row(s, user)
-            row.keep_audio = bool(keep_audio)
-            return _user(row)
 
     def _user_row(self, s: Session, user: User) -> UserRow:
         row = s.get(UserRow, getattr(user, "id", None))
@@ -146,38 +99,79 @@ class CoreStore:
                      title: str = "", options: dict | None = None) -> Visit:
         """Check consent and the input, copy the recording in, record the visit and a queued job.
 
+        One visit per content and clinician: the same recording (or transcript) again returns the
+        visit already made from it (``existing=True``), even when two processes add it at once.
         Bad input raises ``InputError`` before anything is stored."""
-        consent = _check_consent(consent)
+        consent = check_consent(consent)
         with self._tx() as s:
             if self._user_row(s, user).role != "clinician":
                 raise AccessDenied("only a clinician can add visits")
         paths = [Path(p) for p in (source_path if isinstance(source_path, (list, tuple)) else [source_path])]
-        transcript, kind, duration = _check_input(paths, options)
-        sha = blobs.sha256_files(paths)
-        media_sha = media_ext = None
-        created = None
+        check_paths(paths)
+        before = snapshot(paths)
+        try:
+            sha = blobs.sha256_files(paths)
+        except OSError as e:
+            raise InputError(e.filename or paths[0], f"cannot be read ({e.strerror or e})") from None
+        found = self._visit_of_content(user, sha)
+        if found is not None:
+            return found
+        transcript, kind, duration = check_input(paths, options)
+        media_sha = media_ext = created = None
         if kind == "audio":
             media_sha, media_ext = sha, paths[0].suffix.lower().lstrip(".") or "bin"
-            dest, fresh = blobs.put_file(paths[0], self.audio_dir, sha, media_ext)
+            try:
+                dest, fresh = blobs.put_file(paths[0], self.audio_dir, sha, media_ext)
+            except OSError as e:  # writing our copy: a full disk, a read-only folder
+                raise (fault_from(e, str(self.audio_dir)) or e) from e
             created = dest if fresh else None
         try:
+            check_unchanged(paths, before)
             with self._tx() as s:
-                v = VisitRow(owner_id=user.id, title=(title or _default_title(paths))[:200], source_name=paths[0].name[:255],
+                if s.scalar(self._content_query(user.id, sha)) is not None:  # added meanwhile (SQLite:
+                    raise _AddedMeanwhile  # BEGIN IMMEDIATE serialises this check and the insert)
+                v = VisitRow(owner_id=user.id, title=(title or default_title(paths))[:200], source_name=paths[0].name[:255],
                              source_kind=kind, content_sha256=sha, media_sha256=media_sha, media_ext=media_ext,
                              duration=duration, consent_who=consent.who, consent_how=consent.how,
                              consent_confirmed_by=consent.confirmed_by, consent_at=consent.at or utcnow())
                 s.add(v)
-                s.flush()
+                s.flush()  # PostgreSQL: a concurrent insert of the same content fails here (unique index)
                 if transcript is not None:
                     s.add(TranscriptRow(visit_id=v.id, data=transcript))
                 s.add(JobRow(visit_id=v.id, kind="analyze", state="queued", options=options or None))
                 record(s, self._user_row(s, user), "visit.create", v)
                 vid = v.id
+        except (_AddedMeanwhile, IntegrityError):
+            self._drop_created(created, media_sha, media_ext)
+            found = self._visit_of_content(user, sha)
+            if found is None:
+                raise
+            return found
         except BaseException:
-            if created is not None:
-                self._drop_audio_if_unused(media_sha, media_ext)
+            self._drop_created(created, media_sha, media_ext)
             raise
         return self.get_visit(user, vid)
+
+    @staticmethod
+    def _content_query(owner_id: int, sha: str):
+        return select(VisitRow.id).where(VisitRow.owner_id == owner_id, VisitRow.content_sha256 == sha,
+                                         VisitRow.duplicate_of.is_(None))
+
+    def _visit_of_content(self, user: User, sha: str) -> Visit | None:
+        with self._tx() as s:
+            vid = s.scalar(self._content_query(self._user_row(s, user).id, sha))
+        if vid is None:
+            return None
+        v = self.get_visit(user, vid)
+        v.existing = True
+        return v
+
+    def _drop_created(self, created: Path | None, sha: str | None, ext: str | None) -> None:
+        if created is not None:
+            try:
+                self._drop_audio_if_unused(sha, ext)
+            except Exception:  # left for collect_garbage; the original error is the one to report
+                pass
 
     def visits_for(self, user: User) -> list[VisitSummary]:
         """A clinician's own visits; a coach's shared ones. Newest first."""
@@ -191,12 +185,11 @@ class CoreStore:
             return [self._summary(r) for r in rows]
 
     def find_visit(self, user: User, content_sha256: str) -> VisitSummary | None:
-        """The user's latest visit made from this content (batch: skip what is done)."""
+        """The user's visit made from this content (batch: skip what is done)."""
         with self._tx() as s:
             urow = self._user_row(s, user)
-            r = s.scalars(select(VisitRow).where(VisitRow.owner_id == urow.id, VisitRow.content_sha256 == content_sha256)
-                          .order_by(VisitRow.id.desc())).first()
-            return self._summary(r) if r else None
+            vid = s.scalar(self._content_query(urow.id, content_sha256))
+            return self._summary(s.get(VisitRow, vid)) if vid is not None else None
 
     def get_visit(self, user: User, visit_id: int) -> Visit:
         with self._tx() as s:
@@ -301,17 +294,19 @@ class CoreStore:
 
     # ------------------------------------------------------------------ delete
 
-    def delete_visit(self, user: User, visit_id: int) -> None:
+    def delete_visit(self, user: User, visit_id: int) -> PurgeResult:
         """Remove the visit and everything of it: audio file, transcript, analysis, comments,
-        corrections, shares, jobs. Rows first (one transaction), then the file."""
+        corrections, shares, jobs. Rows first (one transaction), then the file. The result says
+        whether the deleted text is gone from the database files too (see db.purge_deleted)."""
         with self._tx() as s:
             v, urow = self._visit_row(s, user, visit_id, need="own")
             media = (v.media_sha256, v.media_ext)
             record(s, urow, "visit.delete", v)
             s.delete(v)
-        purge_deleted(self.engine)
+        done = purge_deleted(self.engine)
         if media[0]:
             self._drop_audio_if_unused(*media)
+        return done
 
     def _drop_audio_if_unused(self, sha: str | None, ext: str | None) -> bool:
         if not sha:
@@ -325,13 +320,17 @@ class CoreStore:
 
     def collect_garbage(self, older_than: float = 3600.0) -> int:
         """Audio files no visit refers to (a crash between the DB commit and the unlink) and old
-        temporaries. Recent files are left: a visit may be being added right now."""
+        temporaries. Recent files are left: a visit may be being added right now. A database
+        without any visit beside recordings is the wrong one (another --db-url) or a lost one,
+        never a reason to delete them: then nothing is collected."""
         import time
 
         n = blobs.clean_temporaries(self.audio_dir, older_than)
         if not self.audio_dir.is_dir():
             return n
         with self._tx() as s:
+            if s.scalar(select(VisitRow.id).limit(1)) is None:
+                return n
             live = set(s.scalars(select(VisitRow.media_sha256).where(VisitRow.media_sha256.is_not(None),
                                                                      VisitRow.audio_deleted_at.is_(None))))
         for p in self.audio_dir.iterdir():
@@ -345,51 +344,5 @@ class CoreStore:
         return n
 
 
-def _check_consent(consent: Consent | None) -> Consent:
-    if consent is None:
-        raise ConsentRequired("consent must be recorded before a visit is stored or analysed: "
-                              "who consented, how, and who confirmed it")
-    who, how = (consent.who or "").strip(), (consent.how or "").strip()
-    by = (consent.confirmed_by or "").strip()
-    missing = [n for n, v in (("who", who), ("how", how), ("confirmed by", by)) if not v]
-    if missing:
-        raise ConsentRequired(f"consent record incomplete: missing {', '.join(missing)}")
-    at = consent.at
-    if at is not None and not isinstance(at, datetime):
-        raise ConsentRequired("consent time must be a datetime")
-    return Consent(who=who[:2000], how=how[:2000], confirmed_by=by[:200], at=at)
-
-
-def _check_input(paths: list[Path], options: dict | None) -> tuple[dict | None, str, float | None]:
-    """Import a transcript (kept as JSON) or probe a recording; InputError for anything unusable."""
-    from .. import audio as audio_mod
-    from ..importers import is_transcript_path, load_transcript
-
-    if not paths:
-        raise InputError(None, "no file given")
-    for p in paths:
-        if not p.exists():
-            raise InputError(p, "file not found")
-        if p.is_dir():
-            raise InputError(p, "is a folder, not a recording or transcript")
-    if len(paths) > 1 or is_transcript_path(paths[0]):
-        t = load_transcript(paths if len(paths) > 1 else paths[0])
-        return t.to_dict(), "transcript", None
-    max_hours = float((options or {}).get("max_hours") or audio_mod.DEFAULT_MAX_HOURS)
-    info = audio_mod.probe(paths[0], max_hours=max_hours)
-    return None, "audio", info.duration
-
-
-def _default_title(paths: list[Path]) -> str:
-    """The file name; for a TextGrid pair (X_doctor + X_patient) the visit's name X."""
-    import re
-
-    stem = paths[0].stem
-    return re.sub(r"[_-](doctor|patient)$", "", stem, flags=re.I) if len(paths) > 1 else stem
-
-
-def default_confirmer() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return os.environ.get("USER", "unknown")
+class _AddedMeanwhile(Exception):
+    """Another process stored the same content between our look-up and our insert."""

@@ -7,8 +7,10 @@ delete (``purge_deleted``). PostgreSQL URLs use the psycopg 3 driver.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -108,15 +110,63 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def purge_deleted(engine: Engine) -> None:
+PURGE_WAIT_S = 5.0  # how long a delete waits for another process's read to end before reporting it
+
+
+@dataclass
+class PurgeResult:
+    """Whether a delete is complete on disk: no byte of the deleted rows left in the database's files."""
+
+    complete: bool
+    holders: list[str] = field(default_factory=list)  # "pid 123 (streamlit run app.py)" keeping old pages
+    note: str = ""
+
+    def describe(self) -> str:
+        if self.complete:
+            return "complete on disk: the database file was rewritten without it and its log emptied"
+        if self.note:
+            return self.note
+        who = f" (the store is open in: {'; '.join(self.holders)})" if self.holders else ""
+        return ("not yet complete on disk: another process is in a read that began before the delete"
+                f"{who}, so the deleted text stays in visits.db until that read ends; run "
+                "`visit-analyzer store purge` once it has finished (or the process closed) to complete it")
+
+
+def purge_deleted(engine: Engine, wait_s: float = PURGE_WAIT_S) -> PurgeResult:
     """After a delete: in WAL mode the write-ahead log still holds copies of the pages as they
-    were before; copy the log into the database and truncate it, so with secure_delete nothing
-    of a deleted visit stays on disk. (PostgreSQL reclaims dead rows with its own vacuum.)"""
+    were before, and the database file keeps the old pages until the log is copied back. Copy
+    the log into the database and truncate it (secure_delete has zeroed the freed space), so
+    nothing of a deleted visit stays on disk. A read another process began before the delete
+    pins the old pages: wait ``wait_s`` for it, then report who holds it."""
     if engine.dialect.name != "sqlite":
-        return
+        return PurgeResult(False, note="PostgreSQL keeps the deleted rows' bytes in its files until its vacuum "
+                                       "reuses the space; run VACUUM on the database to speed that up")
     raw = engine.raw_connection()
     try:
-        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        cur = raw.cursor()
+        cur.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
+        try:
+            busy, log, _ = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     finally:
         raw.close()
+    if busy == 0 and log <= 0:
+        return PurgeResult(True)
+    return PurgeResult(False, holders=processes_holding(Path(engine.url.database)))
 
+
+def processes_holding(db: Path) -> list[str]:
+    """Other processes on this machine with the database (or its log) open, read from /proc."""
+    names = {str(db.resolve()), str(db.resolve()) + "-wal"}
+    out = []
+    for d in Path("/proc").glob("[0-9]*"):
+        if int(d.name) == os.getpid():
+            continue
+        try:
+            if any(os.readlink(fd) in names for fd in (d / "fd").iterdir()):
+                cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+                out.append(f"process {d.name} ({cmd[:80]})")
+        except OSError:  # gone meanwhile, or not ours to look at
+            continue
+    return out

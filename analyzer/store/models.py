@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    JSON, Boolean, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, TypeDecorator,
-    UniqueConstraint,
+    JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
+    UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -63,8 +63,16 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# One visit per recording (or transcript) and clinician: the content hash is unique per owner, so
+# two processes adding the same file at once get one visit (insert-or-get). Rows marked as a
+# duplicate_of another were stored twice before this rule and are kept, outside it.
+_ONE_PER_CONTENT = text("duplicate_of IS NULL")
+
+
 class VisitRow(Base):
     __tablename__ = "visits"
+    __table_args__ = (Index("uq_visits_owner_content", "owner_id", "content_sha256", unique=True,
+                            sqlite_where=_ONE_PER_CONTENT, postgresql_where=_ONE_PER_CONTENT),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200), default="")
@@ -82,6 +90,7 @@ class VisitRow(Base):
     consent_confirmed_by: Mapped[str] = mapped_column(String(200))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     analyzed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duplicate_of: Mapped[int | None] = mapped_column(Integer)  # the visit this one repeats (see above)
 
     owner: Mapped[UserRow] = relationship(lazy="joined")
     transcript: Mapped["TranscriptRow | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True)

@@ -68,6 +68,7 @@ class Visit(VisitSummary):
     role_overrides: dict[str, str] = field(default_factory=dict)
     can_edit: bool = False  # the owner: share, delete, set roles; a coach only reads and comments
     jobs: list[Job] = field(default_factory=list)
+    existing: bool = False  # create_visit found this content already stored and returned that visit
 
 
 @dataclass

@@ -12,6 +12,7 @@ As a process (the app or ``batch`` can run jobs out of process; a test kills one
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
@@ -21,8 +22,10 @@ from typing import Callable, Iterator
 
 from ..errors import InputError, ModelError
 from ..progress import Progress
-from .errors import NotFound
+from .errors import NotFound, StoreError, fault_from
 from .jobs import HEARTBEAT_S
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, float], None]
 
@@ -72,6 +75,7 @@ def _run_job(store, job_id: int, progress: ProgressFn | None):
     stop = threading.Event()
     beat = threading.Thread(target=_beat, args=(store, job_id, prog, stop), daemon=True, name=f"heartbeat-{job_id}")
     beat.start()
+    info = None
     try:
         _, info = store._job_visit(job_id)
         analysis = _analyse(store, info, prog)
@@ -82,17 +86,38 @@ def _run_job(store, job_id: int, progress: ProgressFn | None):
     except NotFound:
         raise
     except (InputError, ModelError) as e:
-        store.finish_job(job_id, "failed", error=str(e))
+        store.finish_job(job_id, "failed", error=_users_words(str(e), store, info))
     except (KeyboardInterrupt, SystemExit):
         store.finish_job(job_id, "interrupted", error="stopped by the user; re-run it")
         raise
     except Exception as e:  # a bug must not crash the app: the job says what happened
-        store.finish_job(job_id, "failed", error=f"internal error ({type(e).__name__}: {e}); please report it")
+        fault = fault_from(e, str(store.data_dir))
+        if fault is not None:  # the store's disk, not the recording: re-run it once that is fixed
+            _finish_if_possible(store, job_id, "interrupted", str(fault))
+            raise fault from e
+        log.exception("job %s", job_id)
+        store.finish_job(job_id, "failed", error=_users_words(f"internal error ({type(e).__name__}: {e}); "
+                                                              "please report it", store, info))
     finally:
         stop.set()
         if beat.is_alive():
             beat.join()
     return store.get_job(job_id)
+
+
+def _users_words(error: str, store, info: dict | None) -> str:
+    """The job's one-line error with our copy's path (…/audio/3b3c….ogg) replaced by the user's file name."""
+    if info and info.get("audio"):
+        error = error.replace(str(info["audio"]), info["source_name"])
+    return error.replace(str(store.audio_dir), "the store")
+
+
+def _finish_if_possible(store, job_id: int, state: str, error: str) -> None:
+    """Record the state if the store still takes writes; else the next open marks the job interrupted."""
+    try:
+        store.finish_job(job_id, state, error=error)
+    except StoreError:
+        pass
 
 
 def _beat(store, job_id: int, prog: _JobProgress, stop: threading.Event) -> None:
