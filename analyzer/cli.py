@@ -178,10 +178,10 @@ def _reports(t, args: argparse.Namespace) -> dict[str, bytes]:
 def _summary(t, out: str) -> None:
     src = t.source
     parts = [f"{len(t.utterances)} utterances"]
-    if src.get("duration"):
-        parts.append(f"{src['duration'] / 60:.1f} min")
-    if src.get("language"):
-        parts.append(f"language {src['language']}")
+    if src.duration:
+        parts.append(f"{src.duration / 60:.1f} min")
+    if src.language:
+        parts.append(f"language {src.language}")
     roles = ", ".join(f"{s.id}={s.role} ({s.role_confidence:.2f})" for s in t.speakers.values())
     print(f"wrote {out}: {'; '.join(parts)}; speakers {roles}", file=sys.stderr)
 

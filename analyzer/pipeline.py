@@ -13,6 +13,7 @@ from typing import Callable
 
 from .errors import InputError
 from .model import Speaker, Transcript
+from .records import Source
 from .progress import Progress
 from .runner import Options, StageContext, VisitInput, analyze, register_stage
 
@@ -113,7 +114,7 @@ def speakers_stage(ctx: StageContext, update: Update) -> None:
     ctx.timings["speakers"] = time.perf_counter() - t0
     for sid, sp in t.speakers.items():
         sp.talk_time = round(sum((u.end - u.start) for u in t.utterances if u.speaker == sid), 2)
-    t.source = _audio_source(ctx)
+    t.source = Source.from_dict(_audio_source(ctx))
     _language_check(t, ctx.asr)
     ctx.transcript = t
 
@@ -160,7 +161,7 @@ def read_stage(ctx: StageContext, update: Update) -> None:
         t = load_transcript(paths if len(paths) > 1 else paths[0])
     except InputError as e:
         raise InputError(ctx.input.name, e.reason) from None
-    t.source["file"] = ctx.input.name
+    t.source.file = ctx.input.name
     warning = english_warning(" ".join(u.text for u in t.utterances))
     if warning:
         t.warnings.append(warning)

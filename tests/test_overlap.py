@@ -24,7 +24,7 @@ def mix_transcript(*utts) -> Transcript:
           for spk, s, e, x in utts]
     t = Transcript(utterances=us, speakers={k: Speaker(k, ROLE[k], 1.0, "input") for k in {u[0] for u in utts}})
     t.sort()
-    t.source["speaker_mode"] = "mix"
+    t.source.speaker_mode = "mix"
     return t
 
 
@@ -61,7 +61,7 @@ def test_stage_uses_the_detector_only_on_mono_audio(tmp_path):
     t = mix_transcript(("P", 0.0, 6.0, PAT), ("C", 6.1, 9.0, "and do you get any sickness with them"))
     _, m = analyze_turns(t)
     assert m["method"]["overlap_detector"]["status"] == "no audio"
-    t.source["speaker_mode"] = "multichannel"
+    t.source.speaker_mode = "multichannel"
     _, m = analyze_turns(t)
     assert "overlap_detector" not in m["method"]
 

@@ -24,7 +24,7 @@ class SourceAudio:
 
     @classmethod
     def none(cls, t) -> "SourceAudio":
-        return cls(None, "recording not given" if t.source.get("kind") == "audio" else "no audio")
+        return cls(None, "recording not given" if t.source.is_audio else "no audio")
 
     @classmethod
     def from_file(cls, path: str | Path) -> "SourceAudio":
