@@ -152,7 +152,7 @@ def _summary(t, out: str) -> None:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from .weights import BUNDLED, DEFAULT_MODEL, resolve_model
+    from .speech.weights import BUNDLED, DEFAULT_MODEL, resolve_model
 
     status = 0
     for name, m in BUNDLED.items():

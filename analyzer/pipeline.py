@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import audio as audio_mod
 from .errors import InputError
 from .model import Speaker, Transcript
 from .progress import Progress
 from .roles import apply_role_overrides, assign_roles
+from .speech import audio as audio_mod
 
 # A language other than English detected with at least this probability gets a warning.
 NON_ENGLISH_WARN_PROB = 0.5
@@ -66,8 +66,8 @@ def load_input(path: str | Path | list, opts: Options | None = None, progress: P
 
 
 def transcribe_audio(path: str | Path, opts: Options | None = None, progress: Progress | None = None) -> Transcript:
-    from .asr import Transcriber, speech_from_words
-    from .speakers import (
+    from .speech.asr import Transcriber, speech_from_words
+    from .speech.channels import (
         channel_utterances, diarized_utterances, drop_crosstalk, merge_by_time, plan_channels,
     )
 

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analyzer import diarize as D  # noqa: E402
+from analyzer.speech import diarize as D  # noqa: E402
 from analyzer.model import Transcript, Word  # noqa: E402
 
 SR = 16000
@@ -329,7 +329,7 @@ def _whisper_words(clips: dict[str, np.ndarray]) -> dict[str, list[tuple[float, 
             pass
     from faster_whisper import WhisperModel
 
-    from analyzer.weights import resolve_model
+    from analyzer.speech.weights import resolve_model
 
     m = WhisperModel(str(resolve_model("tiny.en").path), device="cpu", compute_type="int8", cpu_threads=1)
     out = {}

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.diarize import Turn, assign_words, diarize, split_by_speaker
+from analyzer.speech.diarize import Turn, assign_words, diarize, split_by_speaker
 from analyzer.model import Word
 
 SR = 16000

@@ -15,7 +15,7 @@ def source_samples(t) -> tuple[np.ndarray | None, str]:
     if not Path(path).is_file():
         return None, "audio file not available"
     try:
-        from ..audio import load_audio
+        from ..speech.audio import load_audio
 
         a = load_audio(path, check_silence=False)
     except Exception as e:  # noqa: BLE001 - the stage still gives everything else

@@ -4,7 +4,7 @@ The diarized transcript often gives an interrupter's first words to the other sp
 who cut in is judged from the voice as well: each speaker's centroid is the mean embedding of
 1.5 s windows inside that speaker's transcript segments away from any double talk, and a
 slice of audio (e.g. the 1.5 s before a region) is compared with the centroids. Uses the
-diarizer's mel front end and encoder (``analyzer.diarize``, read-only; one torch thread),
+diarizer's mel front end and encoder (``analyzer.speech.diarize``, read-only; one torch thread),
 so transcripts are not changed.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ class VoiceJudge:
 
     def __init__(self, samples: np.ndarray, segments: dict[str, list[tuple[float, float]]],
                  avoid: list[tuple[float, float]]):
-        from ..diarize import FPS, HOP_SAMPLES, DEFAULT_CONFIG, _thread_limit, frame_power, mel_frames
+        from ..speech.diarize import FPS, HOP_SAMPLES, DEFAULT_CONFIG, _thread_limit, frame_power, mel_frames
 
         self.x = np.asarray(samples, np.float32)
         self.fps = FPS
@@ -59,7 +59,7 @@ class VoiceJudge:
                     self.centroids[sid] = c / max(float(np.linalg.norm(c)), 1e-8)
 
     def embed(self, spans: list[tuple[float, float]]) -> np.ndarray:
-        from ..diarize import _embed
+        from ..speech.diarize import _embed
 
         starts = [max(0, min(self.n - 1, int(round(a * self.fps)))) for a, _ in spans]
         ends = [max(s + 1, min(self.n, int(round(b * self.fps)))) for s, (_, b) in zip(starts, spans)]

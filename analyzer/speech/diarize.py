@@ -47,7 +47,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .model import Utterance, Word, group_words
+from ..model import Utterance, Word, group_words
 
 SR = 16000
 HOP_SAMPLES = 160  # 10 ms mel hop (Resemblyzer)

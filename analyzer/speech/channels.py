@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model import Speaker, Utterance, Word, group_words
 from .audio import SAMPLE_RATE, SILENCE_DBFS, Audio, loudest_window_dbfs
-from .model import Speaker, Utterance, Word, group_words
 
 # Channels whose waveforms correlate this much carry the same mix (a stereo phone recording,
 # a mono file saved as stereo); separate lapel mics with bleed correlate far less.

