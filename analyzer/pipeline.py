@@ -67,9 +67,8 @@ def load_input(path: str | Path | list, opts: Options | None = None, progress: P
 
 def transcribe_audio(path: str | Path, opts: Options | None = None, progress: Progress | None = None) -> Transcript:
     from .speech.asr import Transcriber, speech_from_words
-    from .speech.channels import (
-        channel_utterances, diarized_utterances, drop_crosstalk, merge_by_time, plan_channels,
-    )
+    from .speech.channels import channel_utterances, drop_crosstalk, merge_by_time, plan_channels
+    from .speech.words import diarized_utterances
 
     opts = opts or Options()
     progress = progress or Progress()

@@ -48,8 +48,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analyzer.speech import diarize as D  # noqa: E402
 from analyzer.model import Transcript, Word  # noqa: E402
+from analyzer.speech import diarize as D  # noqa: E402
+from analyzer.speech.words import assign_words  # noqa: E402
 
 SR = 16000
 SHARED = ROOT.parent / "shared" / "data"
@@ -477,7 +478,7 @@ def word_accuracy(ref_words: list[tuple[str, float, float, str]], hyp: list[D.Tu
     if not hyp:
         return 0, len(ref_words)
     words = [Word(t, s, e) for _, s, e, t in ref_words]
-    D.assign_words(words, hyp)
+    assign_words(words, hyp)
     rs = sorted({w[0] for w in ref_words})
     hs = sorted({w.speaker for w in words})
     M = np.zeros((len(rs), len(hs)), int)

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.speech.diarize import Turn, assign_words, diarize, split_by_speaker
 from analyzer.model import Word
+from analyzer.speech.diarize import Turn, diarize
+from analyzer.speech.words import assign_words, split_by_speaker
 
 SR = 16000
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

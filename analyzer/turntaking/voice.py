@@ -23,7 +23,8 @@ class VoiceJudge:
 
     def __init__(self, samples: np.ndarray, segments: dict[str, list[tuple[float, float]]],
                  avoid: list[tuple[float, float]]):
-        from ..speech.diarize import FPS, HOP_SAMPLES, DEFAULT_CONFIG, _thread_limit, frame_power, mel_frames
+        from ..speech.embedding import thread_limit
+        from ..speech.features import FPS, HOP_SAMPLES, frame_power, mel_frames
 
         self.x = np.asarray(samples, np.float32)
         self.fps = FPS
@@ -32,8 +33,7 @@ class VoiceJudge:
         fp = frame_power(self.x, HOP_SAMPLES)
         self.fpow = np.zeros(self.n, np.float32)
         self.fpow[: len(fp)] = fp
-        self.cfg = DEFAULT_CONFIG
-        self._limit = _thread_limit
+        self._limit = thread_limit
         bad = sorted((a - CLEAR_OF_S, b + CLEAR_OF_S) for a, b in avoid)
         spans, owner = [], []
         for sid, segs in segments.items():
@@ -59,12 +59,12 @@ class VoiceJudge:
                     self.centroids[sid] = c / max(float(np.linalg.norm(c)), 1e-8)
 
     def embed(self, spans: list[tuple[float, float]]) -> np.ndarray:
-        from ..speech.diarize import _embed
+        from ..speech.embedding import embed_frames
 
         starts = [max(0, min(self.n - 1, int(round(a * self.fps)))) for a, _ in spans]
         ends = [max(s + 1, min(self.n, int(round(b * self.fps)))) for s, (_, b) in zip(starts, spans)]
         with self._limit(1):
-            return _embed(self.mel, self.fpow, starts, ends, self.cfg, None, 0.0, 1.0)
+            return embed_frames(self.mel, self.fpow, starts, ends)
 
     def voiced(self, a: float, b: float) -> float:
         """Share of the 10 ms frames in [a, b] no more than 13 dB below the median level of
