@@ -115,9 +115,9 @@ def transcribe_audio(path: str | Path, opts: Options | None = None, progress: Pr
         language, lang_prob = res.language, res.language_probability
         td = time.perf_counter()
         with progress.stage("speakers") as update:
-            utts, speakers = diarized_utterances(mix, res.words, speech_from_words(res.words), opts.speakers, update)
+            mixed = diarized_utterances(mix, res.words, speech_from_words(res.words), opts.speakers, update)
         timings["speakers"] = time.perf_counter() - td
-        t.utterances, t.speakers = utts, speakers
+        t.utterances, t.speakers = mixed.utterances, mixed.speakers
     if not t.utterances:
         raise InputError(path, "no speech was recognised (it may be music, noise or very quiet speech)")
     for sid, sp in t.speakers.items():

@@ -497,11 +497,11 @@ def evaluate(case: Case, speech_mode: str, known_count: bool, config: D.DiarizeC
         speech = [(s, e) for _, s, e in case.segments]
     elif speech_mode == "words":
         speech = [(s, e) for _, s, e, _ in case.words]
-    info: dict = {}
     t0 = time.perf_counter()
-    turns = D.diarize(case.audio, SR, speech=speech, num_speakers=case.n_speakers if known_count else None,
-                      config=config, threads=threads, info=info)
+    result = D.diarize(case.audio, SR, speech=speech, num_speakers=case.n_speakers if known_count else None,
+                       config=config, threads=threads)
     dt = time.perf_counter() - t0
+    turns, info = result.turns, result.info
     d = der(case.segments, turns)
     wc, wn = word_accuracy(case.words, turns)
     return {

@@ -11,5 +11,10 @@
 - ``diarize``   who speaks when in a mix (vad -> embedding -> clustering -> smoothing)
 - ``words``     words -> speakers: ASR words given to the diarized turns, utterances
 
+Public entry points: ``audio.load_audio``, ``asr.Transcriber``, ``channels.plan_channels``,
+``vad.detect_speech``, ``embedding.SpeakerEmbedder`` / ``embedding.embed_spans``,
+``diarize.diarize`` (-> ``Diarization``: turns and each speaker's centroid) and
+``words.diarized_utterances``.
+
 Nothing is imported here, so ``import analyzer.speech.audio`` does not load torch.
 """

@@ -1,7 +1,8 @@
 """Speaker diarization of a mono recording: who speaks when.
 
 API: ``diarize(audio, sr, speech=None, num_speakers=None, min_speakers=1, max_speakers=4,
-progress=None) -> list[Turn]``; words are given to the turns by ``words.assign_words``.
+progress=None) -> Diarization`` (turns, each speaker's centroid embedding, diagnostics);
+words are given to the turns by ``words.assign_words``.
 
 Method (CPU only):
 
@@ -29,8 +30,8 @@ Speed: ~0.01-0.02 x real time on ONE thread (15 min of audio in ~10-20 s; the LS
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 import numpy as np
 
@@ -41,7 +42,7 @@ from .vad import clean_regions, detect_speech, split_at_pauses
 
 CELL = 10  # frames per smoothing cell (0.1 s)
 
-__all__ = ["Turn", "DiarizeConfig", "diarize", "with_config"]
+__all__ = ["Turn", "Diarization", "DiarizeConfig", "diarize", "with_config"]
 
 
 @dataclass
@@ -53,6 +54,25 @@ class Turn:
     @property
     def duration(self) -> float:
         return self.end - self.start
+
+
+@dataclass
+class Diarization:
+    """Who speaks when, and the voice of each speaker it was decided by."""
+
+    turns: list[Turn] = field(default_factory=list)  # time-ordered, non-overlapping
+    # Speaker id -> unit-length mean embedding (256,) of the windows clustered as that speaker
+    # (``embedding``): a stretch of the recording embedded with ``embedding.SpeakerEmbedder``
+    # is compared with a speaker by dot product, without embedding the speaker again.
+    # Kept in memory only: a voiceprint is not written into any saved analysis.
+    centroids: dict[str, np.ndarray] = field(default_factory=dict)
+    # Diagnostics: speech_seconds, centroid_similarity, speaker_seconds, merges, num_speakers, windows.
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def speakers(self) -> list[str]:
+        """Speaker ids in order of first appearance ("S1", "S2", ...)."""
+        return list(dict.fromkeys(t.speaker for t in self.turns))
 
 
 @dataclass(frozen=True)
@@ -132,19 +152,19 @@ def diarize(
     *,
     config: DiarizeConfig | None = None,
     threads: int | None = None,
-    info: dict | None = None,
-) -> list[Turn]:
+) -> Diarization:
     """Who speaks when in a mono recording.
 
     audio: float32 samples (mono; 2-D input is averaged), sample rate ``sr`` (resampled to 16 kHz).
     speech: speech regions in seconds (e.g. from ASR word times); None = detect with webrtcvad.
     num_speakers: fixed count, or None to choose between min_speakers and max_speakers.
     progress: called with the fraction done (0..1).
-    info: if a dict is given, diagnostics are written into it (speaker similarities, timings).
-    Returns time-ordered, non-overlapping turns with ids "S1", "S2", ... by first appearance.
+    Returns time-ordered, non-overlapping turns with ids "S1", "S2", ... by first appearance,
+    each speaker's centroid and diagnostics (``Diarization``); no speech: no turns.
     """
     cfg = config or DEFAULT_CONFIG
-    info = info if info is not None else {}
+    result = Diarization()
+    info = result.info
     if num_speakers is not None and num_speakers < 1:
         raise ValueError("num_speakers must be at least 1")
     if min_speakers < 1 or max_speakers < min_speakers:
@@ -163,14 +183,16 @@ def diarize(
         if not regions:
             if progress:
                 progress(1.0)
-            return []
-        turns = _diarize_regions(a, regions, num_speakers, min_speakers, max_speakers, cfg, progress, info)
+            return result
+        result.turns, result.centroids = _diarize_regions(a, regions, num_speakers, min_speakers, max_speakers, cfg,
+                                                          progress, info)
     if progress:
         progress(1.0)
-    return turns
+    return result
 
 
-def _diarize_regions(a, regions, num_speakers, kmin, kmax, cfg, progress, info) -> list[Turn]:
+def _diarize_regions(a, regions, num_speakers, kmin, kmax, cfg, progress,
+                     info) -> tuple[list[Turn], dict[str, np.ndarray]]:
     n_frames = len(a) // HOP_SAMPLES + 1
     to_f = lambda s, e: (int(s * FPS), max(int(s * FPS) + 1, min(n_frames, int(np.ceil(e * FPS)))))  # noqa: E731
     regions_f = [to_f(s, e) for s, e in regions]
@@ -252,7 +274,7 @@ def _diarize_regions(a, regions, num_speakers, kmin, kmax, cfg, progress, info) 
         turns.append(Turn(round(s, 3), round(e, 3), names[lab]))
     info["num_speakers"] = len(names)
     info["windows"] = int(len(emb))
-    return turns
+    return turns, {name: C[lab].astype(np.float32) for lab, name in names.items()}
 
 
 def with_config(**kw) -> DiarizeConfig:

@@ -2,6 +2,7 @@
 and the word stream is cut into utterances where the speaker changes."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,7 +11,17 @@ from ..model import Speaker, Utterance, Word, group_words
 from .audio import SAMPLE_RATE
 
 if TYPE_CHECKING:
-    from .diarize import Turn
+    from .diarize import Diarization, Turn
+
+
+@dataclass
+class DiarizedWords:
+    """A mix's words attributed to its speakers, with the diarization they rest on (its
+    speaker centroids let later stages compare voices without embedding again)."""
+
+    utterances: list[Utterance] = field(default_factory=list)
+    speakers: dict[str, Speaker] = field(default_factory=dict)
+    diarization: Diarization | None = None
 
 
 def assign_words(words: list[Word], turns: list[Turn]) -> list[Word]:
@@ -68,16 +79,15 @@ def diarized_utterances(
     speech: list[tuple[float, float]],
     num_speakers: int | None,
     progress=None,
-) -> tuple[list[Utterance], dict[str, Speaker]]:
+) -> DiarizedWords:
     """Cluster voices in a mix and split the word stream at speaker changes."""
     from .diarize import diarize
 
-    turns = diarize(samples, SAMPLE_RATE, speech=speech, num_speakers=num_speakers, progress=progress)
-    if not turns:
-        return [], {}
-    attributed = assign_words(words, turns)
-    utts = split_by_speaker(attributed)
-    speakers = {}
+    d = diarize(samples, SAMPLE_RATE, speech=speech, num_speakers=num_speakers, progress=progress)
+    if not d.turns:
+        return DiarizedWords(diarization=d)
+    utts = split_by_speaker(assign_words(words, d.turns))
+    speakers: dict[str, Speaker] = {}
     for u in utts:
         speakers.setdefault(u.speaker, Speaker(id=u.speaker))
-    return utts, speakers
+    return DiarizedWords(utts, speakers, d)
