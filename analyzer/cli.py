@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check(args: argparse.Namespace) -> list[str]:
     """Every problem with the command line, before any work (all reported at once)."""
-    from .audio import is_audio_path
+    from .speech.audio import is_audio_path
     from .importers import is_transcript_path
     from .outputs import check_outputs
     from .roles import parse_role_overrides
@@ -187,7 +187,7 @@ def _summary(t, out: str) -> None:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from .weights import BUNDLED, DEFAULT_MODEL, resolve_model
+    from .speech.weights import BUNDLED, DEFAULT_MODEL, resolve_model
 
     status = 0
     for name, m in BUNDLED.items():

@@ -23,8 +23,8 @@ from .records import UNSET
 from .progress import Progress
 
 if TYPE_CHECKING:  # the speech stack is heavy; only the stages that need it import it
-    from .audio import Audio
-    from .speakers import ChannelPlan
+    from .speech.audio import Audio
+    from .speech.channels import ChannelPlan
 
 DEFAULT_MAX_HOURS = 3.0
 
@@ -124,9 +124,9 @@ def register_stage(name: str, *, label: str, assigns: Iterable[str], requires: I
     return deco
 
 
-# Modules that register stages, in pipeline order: input stages, roles, then tags feed
-# turn-taking. A module is imported the first time a plan is made.
-STAGE_MODULES = ("analyzer.pipeline", "analyzer.tagging", "analyzer.turntaking")
+# Modules that register stages, in pipeline order: speech or transcript reading, roles, then
+# tags feed turn-taking. A module is imported the first time a plan is made.
+STAGE_MODULES = ("analyzer.speech.stages", "analyzer.pipeline", "analyzer.tagging", "analyzer.turntaking")
 
 
 def load_stages() -> dict[str, Stage]:

@@ -268,7 +268,8 @@ def _pipeline_fingerprint() -> str:
     import hashlib
     import importlib
 
-    for mod in ("pipeline", "audio", "asr", "speakers", "diarize", "roles", "importers", "model"):
+    for mod in ("pipeline", "speech.audio", "speech.asr", "speech.channels", "speech.diarize", "speech.words",
+                "roles", "importers", "model"):
         try:
             importlib.import_module(f"analyzer.{mod}")
         except ImportError:

@@ -91,7 +91,7 @@ def test_mic_bleed_is_removed():
     """The same word on two mics at once stays only on the louder one, so does a word another mic
     hears 12 dB louder; real overlap stays."""
     from analyzer.model import Word
-    from analyzer.speakers import drop_crosstalk
+    from analyzer.speech.channels import drop_crosstalk
 
     sr = 16000
     samples = np.zeros((2, sr * 3), np.float32)
