@@ -3,7 +3,7 @@
 ``guarded(data_dir, fn)`` runs a command; whatever escapes it becomes one line on standard error
 and an exit code, and the full story (the traceback, and anything logged meanwhile) goes to a log
 file, named in that line: ``<data dir>/logs/visit-analyzer.log`` (0600), or a file in the temporary
-folder when the data folder cannot take it (full, read-only).
+error log (analyzer.crashlog) when the data folder cannot take it (full, read-only).
 
 Exit codes: 2 bad input or usage, 4 the store cannot be used (full, read-only, damaged,
 unreachable), 1 an internal error (a bug), 130 interrupted.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -39,10 +38,12 @@ class _Buffer(logging.Handler):
 
 
 def write_log(data_dir: Path | None, lines: list[str]) -> Path | None:
-    """Append ``lines`` to the data folder's log (or a temporary one); returns the file, or None."""
+    """Append ``lines`` to the data folder's log (else the user's error log); returns the file, or None."""
     text = "\n".join([f"--- {datetime.now().isoformat(timespec='seconds')} {' '.join(sys.argv)}", *lines]) + "\n"
+    from .crashlog import log_path
+
     cands = [data_dir / "logs" / LOG_NAME] if data_dir is not None else []
-    cands.append(Path(tempfile.gettempdir()) / f"visit-analyzer-{os.getuid()}.log")
+    cands.append(log_path())
     for path in cands:
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

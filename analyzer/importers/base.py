@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from ..errors import InputError
 from ..model import Speaker, Transcript
+from ..records import Source
 
 MB = 1024 * 1024
 # A three-hour visit is some 30,000 words, about 200 kB as text: the limits below leave ample room,
@@ -176,7 +177,7 @@ def finish(t: Transcript, fmt: str, path: Path | list[Path], extra_source: dict 
     if not t.utterances:
         raise InputError(first, "no utterances found in the transcript")
     check_size(t, first)
-    t.source = {"kind": "transcript", "format": fmt, "file": str(first), **(extra_source or {})}
+    t.source = Source.from_dict({"kind": "transcript", "format": fmt, "file": str(first), **(extra_source or {})})
     t.sort()
     t.ensure_speakers()
     return t

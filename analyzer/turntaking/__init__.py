@@ -2,10 +2,10 @@
 
 Registered as the pipeline stage ``turns``. It reads the transcript (utterances, their word
 times when the input was audio, roles) and adds two top-level keys to the analysis JSON
-(through ``Transcript.extra``): ``events`` (a list in time order) and ``metrics``.
+(typed ``Transcript.events`` and ``Transcript.metrics``): ``events`` (a list in time order) and ``metrics``.
 
-Definitions (issue 4; the constants below are the numbers)
-----------------------------------------------------------
+Definitions (the constants below are the numbers)
+---------------------------------------------------
 Speech is handled as *tokens* (words with times): the ASR word times when the input was audio,
 otherwise each utterance's words spread over its interval in proportion to their length in
 characters (i.e. at an even speaking rate). On multichannel audio (one microphone per speaker)
@@ -42,7 +42,7 @@ At each onset of speaker B, if another speaker A is talking (inside one of A's s
   come), "few_words" (A's utterance has fewer than 4 words);
 - ``interruption`` otherwise: A's utterance has 4+ words and at least 1.0 s of it is still to
   come (exactly 1.0 s counts). ``succeeded`` when A stops no later than ``YIELD_WITHIN`` (2.5 s)
-  after B came in (``of_stopped_after_s``). The issue says "within ~1 s"; because an
+  after B came in (``of_stopped_after_s``). A "within ~1 s" rule cannot work: because an
   interruption needs 1.0 s of A still to come, A can never stop sooner than that, so the
   window is 1.0 s plus ~1.5 s to finish the word or phrase in flight (the scripted sample
   interruptions, where the patient stops 1.1-2.1 s after being cut into, are successes).
@@ -78,7 +78,7 @@ the transcript left out. ``metrics.method.overlap_detector`` says whether it ran
 be gone when a saved transcript is re-analysed). Without it, mono gives no interruptions.
 A speaker change within ``CUT_OFF_GAP`` (0.25 s) of the other's last word, after 4+ words
 ending mid-clause, is still listed as an ``overlap`` with ``reason: "possible_cut_off"``
-(low confidence). Figures: README "Turn-taking".
+(low confidence). Figures: docs/turn-taking.md and docs/benchmarks.md.
 
 Metrics: see ``turn_metrics``. Without times (plain text) the metrics that need none (words,
 word share, turns, longest monologue in words, questions, agenda) are given and
@@ -89,6 +89,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Transcript
+from ..records import Event, Metrics
+from ..runner import register_stage
+from .source_audio import SourceAudio
 from .params import PARAMETERS
 from .timeline import build_timeline
 from .events import detect_events
@@ -98,14 +101,16 @@ from .lexicon import has_words, is_backchannel, is_unfinished, norm_words  # noq
 
 # --------------------------------------------------------------------------- stage
 
-def analyze_turns(t: Transcript) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """(events, metrics) for a transcript; does not modify it."""
+def analyze_turns(t: Transcript, audio: SourceAudio | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(events, metrics) for a transcript; does not modify it. ``audio``: its recording, decoded
+    (mono: the double-talk detector; multichannel: word edges and bleed); None: without them."""
+    audio = audio or SourceAudio.none(t)
     timing = "none"
     if t.has_times and t.utterances:
         timing = "words" if all(u.words for u in t.utterances if u.text.strip()) else (
             "words+utterances" if any(u.words for u in t.utterances) else "utterances")
-    method = {"timing": timing, "speaker_mode": t.source.get("speaker_mode") or t.source.get("kind"),
-              "cut_off_rule": str(t.source.get("speaker_mode", "")) == "mix", "parameters": PARAMETERS}
+    method = {"timing": timing, "speaker_mode": t.source.speaker_mode or t.source.kind or None,
+              "cut_off_rule": t.source.speaker_mode == "mix", "parameters": PARAMETERS}
     if not t.utterances:
         return [], {"method": method, "missing": {"everything": "the transcript has no utterances"}}
     if timing == "none":
@@ -113,12 +118,12 @@ def analyze_turns(t: Transcript) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         m["missing"] = dict(MISSING_WITHOUT_TIMES)
         m["method"] = method
         return [], m
-    tl = build_timeline(t)
+    tl = build_timeline(t, audio)
     method["word_edges"] = tl.refined
     events = detect_events(tl)
     regs = None
     if tl.mix:  # one microphone: double talk from the audio (never on multichannel input)
-        method["overlap_detector"], regs = _add_detector_events(t, tl, events)
+        method["overlap_detector"], regs = _add_detector_events(t, tl, events, audio)
     m = turn_metrics(t, tl, events)
     if regs and DOUBLE_TALK_IN_SHARE:
         _share_with_double_talk(m, tl, regs)
@@ -151,10 +156,10 @@ def _share_with_double_talk(m: dict[str, Any], tl, regs) -> None:
         m["talk_share"] = {r: round(v / total, 3) for r, v in talk.items()}
 
 
-def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
-    from .mono import PARAMS, detector_events, mix_samples, overlap_probability_for, regions_of, voice_for
+def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]], audio: SourceAudio):
+    from .mono import PARAMS, detector_events, overlap_probability_for, regions_of, voice_for
 
-    mix = mix_samples(t)  # decoded once for the detector and the voice check
+    mix = audio.mix()  # one signal for the detector and the voice check
     prob, status = overlap_probability_for(t, mix)
     info: dict[str, Any] = {"status": status, **PARAMS}
     if prob is None:
@@ -172,15 +177,15 @@ def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
     return info, regs
 
 
-def run_stage(t: Transcript, opts=None, progress=None) -> None:
-    events, metrics = analyze_turns(t)
-    t.extra["events"] = events
-    t.extra["metrics"] = metrics
+def run_stage(t: Transcript, audio: SourceAudio | None = None) -> None:
+    """Add ``events`` and ``metrics`` to ``t`` (``audio``: the visit's decoded recording, if any)."""
+    events, metrics = analyze_turns(t, audio)
+    t.events = [Event.from_dict(e) for e in events]
+    t.metrics = Metrics.from_dict(metrics)
 
 
-try:  # registering needs the pipeline; the analysis functions above do not
-    from ..pipeline import register_stage
-
-    register_stage("turns")(run_stage)
-except ImportError:  # pragma: no cover
-    pass
+@register_stage("turns", label="Turn-taking: interruptions, talk time", assigns=("events", "metrics"),
+                requires=("roles",), weight=0.02)
+def turns_stage(ctx, update) -> None:
+    run_stage(ctx.transcript, SourceAudio.of(ctx.audio, ctx.audio_status))
+    update(1.0)

@@ -136,7 +136,8 @@ class Timeline:
         return sorted((s for ss in self.segments.values() for s in ss), key=lambda s: (s.start, s.speaker))
 
 
-def build_timeline(t: Transcript, refine: bool = True) -> Timeline:
+def build_timeline(t: Transcript, audio=None, refine: bool = True) -> Timeline:
+    """``audio``: the visit's recording (``source_audio.SourceAudio``), for multichannel word edges."""
     t.ensure_speakers()
     roles = {sid: sp.role for sid, sp in t.speakers.items()}
     toks: dict[str, list[Tok]] = {}
@@ -145,10 +146,11 @@ def build_timeline(t: Transcript, refine: bool = True) -> Timeline:
         if u.role and roles.get(u.speaker) != u.role and t.speakers.get(u.speaker) is None:
             roles[u.speaker] = u.role
         toks.setdefault(u.speaker, []).extend(_tokens_of(u, i))
-    if refine and str(t.source.get("speaker_mode", "")) == "multichannel":
+    if refine and t.source.speaker_mode == "multichannel":
+        from .source_audio import SourceAudio
         from .voicing import refine_timeline_tokens
 
-        refined = refine_timeline_tokens(t, toks)
+        refined = refine_timeline_tokens(t, toks, audio or SourceAudio.none(t))
     else:
         refined = {"status": "off" if not refine else "not multichannel audio"}
     runs: dict[str, list[Run]] = {}
@@ -166,7 +168,7 @@ def build_timeline(t: Transcript, refine: bool = True) -> Timeline:
                 j += 1
             rs.append(r)
         runs[sid] = rs
-    mix = str(t.source.get("speaker_mode", "")) == "mix"
+    mix = t.source.speaker_mode == "mix"
     tl = Timeline(roles, toks, runs, segs, mix)
     tl.refined = refined
     tl.index()
