@@ -74,7 +74,9 @@ def guarded(data_dir: Path | None, fn: Callable[[], int]) -> int:
         code, line = EXIT_MODEL, f"error: {e}"
     except StoreFault as e:
         code, line, trace = EXIT_STORE, f"error: {e}", traceback.format_exc()
-    except (StoreError, ValueError, LookupError, FileExistsError) as e:
+    except (KeyError, IndexError) as e:  # never a refusal the store words for the user: a bug
+        code, line, trace = EXIT_INTERNAL, f"error: internal error ({type(e).__name__}: {e})", traceback.format_exc()
+    except (StoreError, ValueError, LookupError, FileExistsError) as e:  # refusals worded for the user
         code, line = EXIT_INPUT, f"error: {e}"
     except KeyboardInterrupt:
         code, line = EXIT_INTERRUPTED, "interrupted: what was finished is stored; run the same command again to resume"

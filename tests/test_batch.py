@@ -29,9 +29,10 @@ def batch_cmd(folder: Path, data: Path, *extra: str, consent: str | None = CONSE
     return cmd + (["--consent", consent] if consent is not None else [])
 
 
-def batch(folder: Path, data: Path, *extra: str, consent: str | None = CONSENT) -> subprocess.CompletedProcess:
+def batch(folder: Path, data: Path, *extra: str, consent: str | None = CONSENT,
+          timeout: float = 1200) -> subprocess.CompletedProcess:
     return subprocess.run(batch_cmd(folder, data, *extra, consent=consent), env=ENV, cwd=ROOT, capture_output=True,
-                          text=True, timeout=1200)
+                          text=True, timeout=timeout)
 
 
 @pytest.fixture
@@ -188,7 +189,7 @@ def test_bad_files_are_named_and_the_batch_goes_on(tmp_path):
     t.start()
     try:
         t0 = time.time()
-        r = batch(folder, data)
+        r = batch(folder, data, timeout=600)  # before: the one-line transcript kept it busy for good
         took = time.time() - t0
     finally:
         stop.set()

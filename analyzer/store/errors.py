@@ -93,8 +93,8 @@ def message(kind: type, where: str, detail: str) -> str:
                    "free some space and run the same command again to resume",
         StoreReadOnly: f"the store at {where} cannot be written ({detail}): check that you own it and that the "
                        "disk is not read-only; nothing was changed",
-        StoreDamaged: f"the store's database {where} is damaged ({detail}): it was left untouched; check it with "
-                      "`visit-analyzer store check` and restore it from a backup",
+        StoreDamaged: f"the store's database {where} is damaged ({detail}): it was left untouched; restore it "
+                      "from a backup, or salvage what is readable with `sqlite3 visits.db .recover`",
         StoreUnavailable: f"the store at {where} cannot be opened ({detail})",
     }
     return what[kind]

@@ -109,11 +109,17 @@ def check_store(data_dir: Path, url: str | None = None) -> CheckReport:
     db = data_dir / "visits.db"
     rep = CheckReport(database=str(db) if url is None else "PostgreSQL")
     if url is None:
+        try:
+            check_before_open(data_dir, sqlite=True)
+        except StoreDamaged as e:
+            rep.problems.append(str(e))
+            return rep
         if not db.exists():
             rep.problems.append(f"{db} does not exist")
             return rep
-        rep.problems += [f"database: {p}" for p in quick_check(db, full=True)]
-        if rep.problems:
+        damage = quick_check(db, full=True)
+        if damage:
+            rep.problems.append(message(StoreDamaged, str(db), "; ".join(damage)[:300]))
             return rep
     store = open_store(data_dir, url, recover=False)
     try:

@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 
 from ..errors import InputError, ModelError
 from ..progress import Progress
-from .errors import NotFound, StoreError, fault_from
+from .errors import NotFound, StoreError, StoreFault, fault_from
 from .jobs import HEARTBEAT_S
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def _users_words(error: str, store, info: dict | None) -> str:
     return error.replace(str(store.audio_dir), "the store")
 
 
-def _store_fault(e: Exception, store) -> StoreError | None:
+def _store_fault(e: Exception, store) -> StoreFault | None:
     """The store's database failing, or any disk filling up: not the recording's fault."""
     import errno
 
@@ -122,7 +122,7 @@ def _store_fault(e: Exception, store) -> StoreError | None:
         return fault_from(e, store.where)
     if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
         return fault_from(e, e.filename or str(store.data_dir))
-    return e if isinstance(e, StoreError) else None
+    return e if isinstance(e, StoreFault) else None
 
 
 def _finish_if_possible(store, job_id: int, state: str, error: str) -> None:
