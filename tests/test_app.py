@@ -179,11 +179,11 @@ def test_stored_visit_role_change_reruns_stages(data_dir):
     assert shown_figures(at) == expected_figures(after)
 
 
-def _visit_with_analysis(store, owner, title="visit of alice"):
+def _visit_with_analysis(store, owner, title="visit of alice", source=REFERENCE):
     from analyzer.store import Consent
     from analyzer.store.worker import run_job
 
-    v = store.create_visit(owner, REFERENCE, Consent("the patient", "verbal, recorded", owner.username), title=title)
+    v = store.create_visit(owner, source, Consent("the patient", "verbal, recorded", owner.username), title=title)
     assert run_job(store, v.jobs[0].id).state == "done"
     return v
 
@@ -274,7 +274,7 @@ def test_visit_list_and_progress_pages(data_dir):
     store = open_store(data_dir)
     me = store.local_user()
     v1 = _visit_with_analysis(store, me, "first visit")
-    v2 = _visit_with_analysis(store, me, "second visit")
+    v2 = _visit_with_analysis(store, me, "second visit", ROOT / "sample_audio" / "good_visit_reference.json")
     at = app(page="visits").run()
     text = " ".join(m.value for m in at.markdown)
     assert "first visit" in text and "second visit" in text

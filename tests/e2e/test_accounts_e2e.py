@@ -106,8 +106,9 @@ def test_clinician_and_coach_in_the_browser(tmp_path):
     assert "alice\tclinician" in listed and "carol\tcoach" in listed
     store = open_store(data)
     alice = store.get_user("alice")
-    v1, v2 = (store.create_visit(alice, REFERENCE, Consent("the patient", "verbal, recorded", "alice"), title=t)
-              for t in ("first visit", "second visit"))
+    v1, v2 = (store.create_visit(alice, src, Consent("the patient", "verbal, recorded", "alice"), title=t)
+              for src, t in ((REFERENCE, "first visit"), (ROOT / "sample_audio" / "good_visit_reference.json",
+                                                          "second visit")))
     for v in (v1, v2):
         assert run_job(store, v.jobs[0].id).state == "done"
 
