@@ -116,7 +116,11 @@ class CoreStore:
         found = self._visit_of_content(user, sha)
         if found is not None:
             return found
-        transcript, kind, duration = check_input(paths, options)
+        try:
+            transcript, kind, duration = check_input(paths, options)
+        except InputError:
+            check_unchanged(paths, before)  # a file changing under us explains any error it gave
+            raise
         media_sha = media_ext = created = None
         if kind == "audio":
             media_sha, media_ext = sha, paths[0].suffix.lower().lstrip(".") or "bin"
