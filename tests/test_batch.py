@@ -173,7 +173,7 @@ def test_bad_files_are_named_and_the_batch_goes_on(tmp_path):
     write_wav(folder / "quiet.wav", 5)
     (folder / "one_line.txt").write_text("Doctor: " + "so how have you been feeling lately " * 90_000 + "\n")
     with open(folder / "huge.txt", "w") as f:
-        for i in range(360_000):
+        for i in range(400_000):  # 20.3 MB
             f.write(f"{'Doctor' if i % 2 else 'Patient'}: and then what happened next with that {i}\n")
     growing = folder / "growing.wav"
     write_wav(growing, 1, noise=True)

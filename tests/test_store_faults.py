@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.store import open_store
-from test_store_fixtures import CONSENT, FIX, ROOT, SHARED
+from test_store_fixtures import CONSENT, FIX, ROOT, SHARED, pg_cluster  # noqa: F401
 
 PY = sys.executable
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "VISIT_ANALYZER_THREADS": "1", "PYTHONPATH": str(ROOT)}
@@ -161,6 +161,25 @@ def test_backup_is_a_whole_store_and_never_overwrites(tmp_path):
     r = cli("store", "backup", str(dest), "--data-dir", str(data))
     assert r.returncode == 2 and "never overwrites" in one_line(r)
     assert stored(dest) == before
+
+
+def test_check_and_backup_on_postgresql(tmp_path, request):
+    """PostgreSQL: check covers the recordings; backup copies them and says to use pg_dump for the database."""
+    from test_store_fixtures import db_url
+
+    url, cleanup = db_url(request, "postgresql")
+    try:
+        data = tmp_path / "data"
+        s = open_store(data, url)
+        s.create_visit(s.create_user("ann", "ann-password", "clinician"), SHARED / "audio" / "jfk.flac", CONSENT)
+        s.close()
+        r = cli("store", "check", "--data-dir", str(data), "--db-url", url)
+        assert r.returncode == 0 and "1 visits, 1 recordings" in r.stdout, r.stdout + r.stderr
+        r = cli("store", "backup", str(tmp_path / "bk"), "--data-dir", str(data), "--db-url", url)
+        assert r.returncode == 0 and "pg_dump" in r.stdout and "1 recordings" in r.stdout, r.stdout + r.stderr
+        assert len(list((tmp_path / "bk" / "audio").iterdir())) == 1 and not (tmp_path / "bk" / "visits.db").exists()
+    finally:
+        cleanup()
 
 
 READER = """

@@ -17,7 +17,8 @@ from .paths import ENV_DATA, ENV_DB_URL, default_data_dir
 _LAZY = {
     "open_store": "api", "Store": "api",
     "AccessDenied": "errors", "ConsentRequired": "errors", "NotFound": "errors", "StoreError": "errors",
-    "InputError": "errors",
+    "InputError": "errors", "StoreFault": "errors", "StoreFull": "errors", "StoreReadOnly": "errors",
+    "StoreDamaged": "errors", "StoreUnavailable": "errors",
     "Consent": "records", "User": "records", "Visit": "records", "VisitSummary": "records", "Job": "records",
     "Comment": "records", "Correction": "records",
 }
