@@ -66,8 +66,12 @@ def main_store(args) -> int:
 def _user(store, name: str | None):
     from .errors import InputError
 
-    if not name:
-        return store.local_user()
+    if not name:  # the single-user store's clinician; never created just to list or delete
+        user = store.get_user("local")
+        if user is None:
+            raise InputError(None, "this store has no local user: name the account with --user "
+                                   "(see `visit-analyzer users list`)")
+        return user
     user = store.get_user(name)
     if user is None:
         raise InputError(None, f"--user {name}: no such account in this store")

@@ -52,7 +52,7 @@ _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _READONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 # sqlite3 primary result codes (sqlite_errorcode & 0xff)
 _SQLITE = {13: StoreFull, 8: StoreReadOnly, 11: StoreDamaged, 26: StoreDamaged, 14: StoreUnavailable,
-           10: StoreUnavailable, 23: StoreReadOnly}
+           10: StoreUnavailable, 23: StoreReadOnly, 5: StoreUnavailable, 6: StoreUnavailable}
 # PostgreSQL SQLSTATE classes / codes
 _PG = {"53100": StoreFull, "25006": StoreReadOnly, "42501": StoreReadOnly, "XX001": StoreDamaged,
        "XX002": StoreDamaged, "08": StoreUnavailable, "57P": StoreUnavailable, "53": StoreFull}
@@ -80,7 +80,7 @@ def fault_from(exc: BaseException, where: str) -> StoreFault | None:
     elif type(orig).__module__.startswith("psycopg"):
         state = getattr(orig, "sqlstate", None) or ""
         kind = _PG.get(state) or _PG.get(state[:3]) or _PG.get(state[:2])
-        if kind is None and not state:  # no answer at all: the server is not there
+        if kind is None and not state and type(orig).__name__ == "OperationalError":  # no server answered
             kind = StoreUnavailable
     if kind is None:
         return None
