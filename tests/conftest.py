@@ -5,7 +5,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-SAMPLES = ROOT / "sample_audio"
+SAMPLES = ROOT / "analyzer" / "assets" / "samples"
 
 os.environ.setdefault("VISIT_ANALYZER_THREADS", "2")
 

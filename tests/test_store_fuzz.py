@@ -34,7 +34,7 @@ SEEDS = {
     "srt": FIX / "names.srt",
     "TextGrid": FIX / "two_tiers_short_utf16.TextGrid",
     "flac": SHARED / "audio" / "jfk.flac",
-    "ogg": ROOT / "sample_audio" / "poor_visit_mono.ogg",
+    "ogg": ROOT / "analyzer" / "assets" / "samples" / "poor_visit_mono.ogg",
 }
 TOKENS = [b"\x00", b"\xff\xfe", b"\n\n", b"-->", b"00:00:0", b"[doctor]", b"Doctor:", b'"utterances"', b"{", b"}",
           b"[", b'"', b"1e400", b"-3", b"NaN", b"<v", b"xmin = ", b"\xef\xbb\xbf", b"OggS", b"fLaC", b"RIFF"]

@@ -23,7 +23,7 @@ from analyzer.store.models import utcnow
 from analyzer.store.worker import JobNotRunnable, run_job
 from test_store_fixtures import CONSENT, FIX, ROOT, backend, pg_cluster, store, store_url  # noqa: F401
 
-SAMPLE = ROOT / "sample_audio" / "good_visit_stereo.ogg"
+SAMPLE = ROOT / "analyzer" / "assets" / "samples" / "good_visit_stereo.ogg"
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "VISIT_ANALYZER_THREADS": "1", "PYTHONPATH": str(ROOT)}
 
 
