@@ -337,9 +337,9 @@ def test_exports_and_redacted_view(data_dir, good_visit):
 
 
 def test_upload_a_pair_of_textgrids(data_dir):
-    from conftest import shared
+    from conftest import data
 
-    folder = shared("primock57", "transcripts")
+    folder = data("primock57", "transcripts")
     files = [folder / "day1_consultation01_doctor.TextGrid", folder / "day1_consultation01_patient.TextGrid"]
     at = app(page="new").run()
     at.file_uploader(key="upload_files").set_value([(p.name, p.read_bytes(), "text/plain") for p in files])

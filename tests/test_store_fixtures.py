@@ -15,7 +15,7 @@ from analyzer.store import Consent, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "transcripts"
-SHARED = ROOT.parent / "shared" / "data"
+DATA = ROOT / "tests" / "data"
 BACKENDS = ["sqlite", "postgresql"]
 CONSENT = Consent(who="the patient (synthetic test visit)", how="verbal, at the start of the recording",
                   confirmed_by="test clinician")
