@@ -20,9 +20,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
 
 from . import __version__  # noqa: E402
 from .errors import InputError, ModelError  # noqa: E402
-from .fileio import atomic_write_bytes  # noqa: E402
 
-EXIT_INPUT, EXIT_MODEL, EXIT_INTERRUPTED = 2, 3, 130
+EXIT_INPUT, EXIT_MODEL, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 3, 1, 130
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -82,42 +81,78 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError:
+        print("error: the machine ran out of memory; close other programs or use --model tiny.en", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as e:  # the last resort: one line and where the full report is, never a traceback
+        from .crashlog import one_line
+
+        print(f"error: {one_line(e, ' '.join(argv or sys.argv[1:]))}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _check(args: argparse.Namespace) -> list[str]:
+    """Every problem with the command line, before any work (all reported at once)."""
+    from .audio import is_audio_path
+    from .importers import is_transcript_path
+    from .outputs import check_outputs
+    from .roles import parse_role_overrides
+
+    problems = []
+    if args.speakers is not None and not 1 <= args.speakers <= 8:
+        problems.append(f"--speakers {args.speakers}: expected a number from 1 to 8")
+    if args.max_hours <= 0:
+        problems.append("--max-hours must be positive")
+    try:
+        parse_role_overrides(args.roles)
+    except ValueError as e:
+        problems.append(f"--roles: {e}")
+    for i in args.input:
+        p = Path(i)
+        if not p.exists():
+            problems.append(f"{i}: file not found")
+        elif p.is_dir():
+            problems.append(f"{i}: is a folder, not a recording or transcript")
+        elif not os.access(p, os.R_OK):
+            problems.append(f"{i}: cannot be read (permission denied)")
+        elif not (is_audio_path(p) or is_transcript_path(p)):
+            problems.append(f"{i}: unknown format (expected a recording such as .wav/.mp3/.m4a/.ogg or a "
+                            "transcript .json/.txt/.vtt/.srt/.TextGrid)")
+    outputs = {"-o": args.output, "--html": getattr(args, "html", None), "--pdf": getattr(args, "pdf", None)}
+    problems += check_outputs(outputs, args.input)
+    return problems
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .pipeline import Options, analyze, load_input
+    from .outputs import write_all
     from .progress import TqdmProgress
     from .roles import parse_role_overrides
+    from .runner import Options, VisitInput, analyze
 
-    if args.speakers is not None and not 1 <= args.speakers <= 8:
-        raise InputError(None, f"--speakers {args.speakers}: expected a number from 1 to 8")
-    if args.max_hours <= 0:
-        raise InputError(None, "--max-hours must be positive")
-    try:
-        roles = parse_role_overrides(args.roles)
-    except ValueError as e:
-        raise InputError(None, f"--roles: {e}") from None
-    for out in (args.output, getattr(args, "html", None), getattr(args, "pdf", None)):
-        if out and Path(out).is_dir():
-            raise InputError(out, "output path is a folder; give a file name")
-    opts = Options(model=args.model, speakers=args.speakers, roles=roles or None,
+    problems = _check(args)
+    if problems:
+        for line in problems:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_INPUT
+    opts = Options(model=args.model, speakers=args.speakers, roles=parse_role_overrides(args.roles) or None,
                    max_hours=args.max_hours, language=args.language)
     progress = TqdmProgress(enabled=not args.quiet)
-    inputs = args.input if len(args.input) > 1 else args.input[0]
-    run = analyze if args.command == "analyze" else load_input
-    t = run(inputs, opts, progress)
+    t = analyze(VisitInput([Path(i) for i in args.input]), opts, progress,
+                until=None if args.command == "analyze" else "roles")
     for w in t.warnings:
         print(f"warning: {w}", file=sys.stderr)
     # Render every report before writing any file, so a failure leaves none half-made.
-    reports = _reports(t, args) if args.command == "analyze" else {}
+    files = _reports(t, args) if args.command == "analyze" else {}
     if args.output:
-        t.save(args.output)
+        files = {args.output: t.to_json().encode("utf-8"), **files}
+    write_all(files)
+    if args.output:
         _summary(t, args.output)
     else:
         sys.stdout.write(t.to_json() + "\n")
-    for path, data in reports.items():
-        atomic_write_bytes(Path(path), data)
-        print(f"wrote {path}", file=sys.stderr)
+    for path in files:
+        if path != args.output:
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -1,8 +1,9 @@
 """The transcript model that flows through every stage.
 
 audio -> Transcript (words, utterances) -> speakers/roles -> tags -> metrics -> report.
-One JSON form (see README "Transcript JSON") is read and written by every stage; later
-stages add keys (``tags``, ``events``, ``metrics``) without changing the ones here.
+One JSON form (docs/transcript-json.md; its JSON Schema is docs/analysis.schema.json) is read
+and written by every stage; later stages add keys (``tags``, ``events``, ``metrics``) without
+changing the ones here. ``schema_version`` is checked on load.
 """
 from __future__ import annotations
 
@@ -141,6 +142,12 @@ class Transcript:
         """Build from the JSON form. Raises ValueError with a plain reason on bad input."""
         if not isinstance(data, dict) or not isinstance(data.get("utterances"), list):
             raise ValueError("expected a JSON object with an 'utterances' list")
+        version = data.get("schema_version", SCHEMA_VERSION)  # hand-written transcripts may leave it out
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"invalid schema_version {version!r}; expected {SCHEMA_VERSION}")
+        if version > SCHEMA_VERSION:
+            raise ValueError(f"made by a newer visit-analyzer (schema_version {version}; this one reads "
+                             f"{SCHEMA_VERSION}): update visit-analyzer to read it")
         utts: list[Utterance] = []
         known_u = {"speaker", "role", "start", "end", "text", "words", "channel"}
         for i, raw in enumerate(data["utterances"]):

@@ -1,187 +1,184 @@
-"""The pipeline: input file -> Transcript -> (registered analysis stages) -> analysis.
+"""The input stages: a recording (decode -> transcribe -> speakers) or a transcript file (read)
+becomes a speaker-attributed ``Transcript``; ``roles`` then says who is the clinician and who the
+patient, wherever the transcript came from, and applies the user's overrides after.
 
-``transcribe_audio`` and ``load_input`` make the transcript; ``analyze`` then runs the
-analysis stages registered by name (tags, turn-taking, ... as later modules add them), each
-reading and extending the same Transcript.
+The runner (``analyzer.runner``) orders these before the analysis stages; ``analyze``,
+``load_input`` and ``transcribe_audio`` are the entry points for code and tests.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import audio as audio_mod
 from .errors import InputError
 from .model import Speaker, Transcript
 from .progress import Progress
-from .roles import apply_role_overrides, assign_roles
+from .runner import Options, StageContext, VisitInput, analyze, register_stage
+
+__all__ = ["Options", "analyze", "load_input", "transcribe_audio", "NON_ENGLISH_WARN_PROB"]
 
 # A language other than English detected with at least this probability gets a warning.
 NON_ENGLISH_WARN_PROB = 0.5
+Update = Callable[[float], None]
 
 
-@dataclass
-class Options:
-    model: str | None = None  # "base" (default), "tiny.en", or a local CTranslate2 folder
-    speakers: int | None = None  # known number of speakers; None = automatic (1-4)
-    roles: dict[str, str] | None = None  # user overrides, speaker id or label -> role
-    max_hours: float = audio_mod.DEFAULT_MAX_HOURS
-    language: str | None = None  # force a language code; None = detect
+def load_input(path: "str | Path | list | VisitInput", opts: Options | None = None,
+               progress: Progress | None = None) -> Transcript:
+    """Audio or transcript in, speaker-attributed transcript with roles out (no analysis stages)."""
+    return analyze(path, opts, progress, until="roles")
 
 
-StageFn = Callable[[Transcript, Options, Progress], None]
-STAGES: dict[str, StageFn] = {}
+def transcribe_audio(path: "str | Path | VisitInput", opts: Options | None = None,
+                     progress: Progress | None = None) -> Transcript:
+    """A recording in, the speaker-attributed transcript out (before roles)."""
+    return analyze(path, opts, progress, until="speakers")
 
 
-def register_stage(name: str) -> Callable[[StageFn], StageFn]:
-    """Analysis stages register here, in pipeline order (spaCy-style named components)."""
+@register_stage("decode", label="Decoding the recording", assigns=("audio", "source"), requires=("recording",),
+                weight=0.04, kind="input")
+def decode_stage(ctx: StageContext, update: Update) -> None:
+    from .audio import load_audio
+    from .speakers import plan_channels
 
-    def deco(fn: StageFn) -> StageFn:
-        STAGES[name] = fn
-        return fn
-
-    return deco
-
-
-def is_transcript_input(path: str | Path) -> bool:
-    from .importers import is_transcript_path
-
-    return is_transcript_path(path)
-
-
-def load_input(path: str | Path | list, opts: Options | None = None, progress: Progress | None = None) -> Transcript:
-    """Audio or transcript in, speaker-attributed transcript with roles out."""
-    opts = opts or Options()
-    progress = progress or Progress()
-    paths = path if isinstance(path, list) else [path]
-    if len(paths) > 1 or is_transcript_input(paths[0]):
-        from .importers import load_transcript
-
-        t = load_transcript(paths if len(paths) > 1 else paths[0])
-    else:
-        t = transcribe_audio(paths[0], opts, progress)
-    _finish_roles(t, opts)
-    return t
+    path = ctx.input.paths[0]
+    fresh = ctx.transcript is None
+    try:
+        ctx.audio = load_audio(path, max_hours=ctx.options.max_hours, check_silence=fresh)
+    except InputError as e:
+        if fresh:  # a new analysis cannot go on; the user's name for the file, not ours
+            raise InputError(ctx.input.name, e.reason) from None
+        ctx.audio_status = f"the stored recording could not be read ({e.reason})"  # the transcript still serves
+        return
+    ctx.audio_status = "used"
+    ctx.plan = plan_channels(ctx.audio)
+    sp = ctx.options.speakers
+    if ctx.plan.mode == "multichannel" and sp and sp != len(ctx.plan.channels):
+        ctx.plan.mode, ctx.plan.reason = "mix", (
+            f"{sp} speakers requested on {len(ctx.plan.channels)} channels: diarizing the mix")
+    update(1.0)
 
 
-def transcribe_audio(path: str | Path, opts: Options | None = None, progress: Progress | None = None) -> Transcript:
-    from .asr import Transcriber, speech_from_words
-    from .speakers import (
-        channel_utterances, diarized_utterances, drop_crosstalk, merge_by_time, plan_channels,
-    )
+@register_stage("transcribe", label="Transcribing speech", assigns=("words",), requires=("audio",),
+                weight=0.78, kind="input")
+def transcribe_stage(ctx: StageContext, update: Update) -> None:
+    from .asr import Transcriber
 
-    opts = opts or Options()
-    progress = progress or Progress()
     t0 = time.perf_counter()
-    with progress.stage("decode") as update:
-        audio = audio_mod.load_audio(path, max_hours=opts.max_hours)
-        update(1.0)
-    plan = plan_channels(audio)
-    if plan.mode == "multichannel" and opts.speakers and opts.speakers != len(plan.channels):
-        plan.mode, plan.reason = "mix", (
-            f"{opts.speakers} speakers requested on {len(plan.channels)} channels: diarizing the mix"
-        )
-    with progress.stage("load model") as update:
-        asr = Transcriber(opts.model)
-        update(1.0)
-    t = Transcript()
-    timings: dict[str, float] = {}
-    language, lang_prob = opts.language, 1.0
+    asr = Transcriber(ctx.options.model)
+    audio, plan = ctx.audio, ctx.plan
+    language, prob = ctx.options.language, 1.0
     if plan.mode == "multichannel":
-        ta = time.perf_counter()
-        words_per_channel = []
-        for ch in plan.channels:
-            with progress.stage(f"transcribe channel {ch + 1}") as update:
-                res = asr.transcribe(audio.samples[ch], language=language, progress=update)
+        words = []
+        n = len(plan.channels)
+        for k, ch in enumerate(plan.channels):
+            res = asr.transcribe(audio.samples[ch], language=language,
+                                 progress=lambda f, k=k: update((k + f) / n))
             if language is None and res.words:
-                language, lang_prob = res.language, res.language_probability  # same visit, same language
-            words_per_channel.append(res.words)
-        timings["transcribe"] = time.perf_counter() - ta
-        words_per_channel, dropped = drop_crosstalk(words_per_channel, audio.samples[plan.channels])
+                language, prob = res.language, res.language_probability  # same visit, same language
+            words.append(res.words)
+    else:
+        res = asr.transcribe(mix_of(audio, plan.channels), language=language, progress=update)
+        words, language, prob = res.words, res.language, res.language_probability
+    ctx.asr = {"words": words, "language": language, "probability": prob, "model": asr.resolved}
+    ctx.timings["transcribe"] = time.perf_counter() - t0
+
+
+@register_stage("speakers", label="Finding who speaks when", assigns=("utterances", "speakers", "source"),
+                requires=("words",), weight=0.08, kind="input")
+def speakers_stage(ctx: StageContext, update: Update) -> None:
+    from .asr import speech_from_words
+    from .speakers import channel_utterances, diarized_utterances, drop_crosstalk, merge_by_time
+
+    t0 = time.perf_counter()
+    audio, plan, words = ctx.audio, ctx.plan, ctx.asr["words"]
+    t = Transcript()
+    if plan.mode == "multichannel":
+        words, dropped = drop_crosstalk(words, audio.samples[plan.channels])
         per_speaker = []
-        for k, (ch, words) in enumerate(zip(plan.channels, words_per_channel)):
+        for k, (ch, ws) in enumerate(zip(plan.channels, words)):
             sid = f"S{k + 1}"
             if dropped[k]:
-                t.warnings.append(f"channel {ch + 1}: {dropped[k]} words heard louder on another microphone were dropped as bleed")
-            per_speaker.append(channel_utterances(words, ch, sid))
+                t.warnings.append(f"channel {ch + 1}: {dropped[k]} words heard louder on another microphone "
+                                  "were dropped as bleed")
+            per_speaker.append(channel_utterances(ws, ch, sid))
             t.speakers[sid] = Speaker(id=sid, channel=ch)
         t.utterances = merge_by_time(per_speaker)
     else:
-        mix = audio.samples[plan.channels].mean(axis=0).astype("float32") if len(plan.channels) > 1 else audio.samples[plan.channels[0]]
-        ta = time.perf_counter()
-        with progress.stage("transcribe") as update:
-            res = asr.transcribe(mix, language=language, progress=update)
-        timings["transcribe"] = time.perf_counter() - ta
-        language, lang_prob = res.language, res.language_probability
-        td = time.perf_counter()
-        with progress.stage("speakers") as update:
-            utts, speakers = diarized_utterances(mix, res.words, speech_from_words(res.words), opts.speakers, update)
-        timings["speakers"] = time.perf_counter() - td
-        t.utterances, t.speakers = utts, speakers
+        mix = mix_of(audio, plan.channels)
+        t.utterances, t.speakers = diarized_utterances(mix, words, speech_from_words(words), ctx.options.speakers,
+                                                       update)
     if not t.utterances:
-        raise InputError(path, "no speech was recognised (it may be music, noise or very quiet speech)")
+        raise InputError(ctx.input.name, "no speech was recognised (it may be music, noise or very quiet speech)")
+    ctx.timings["speakers"] = time.perf_counter() - t0
     for sid, sp in t.speakers.items():
         sp.talk_time = round(sum((u.end - u.start) for u in t.utterances if u.speaker == sid), 2)
-    t.source = {
-        "kind": "audio",
-        "file": str(path),
-        "format": audio.info.container,
-        "codec": audio.info.codec,
-        "duration": round(audio.duration, 3),
-        "channels": audio.channels,
-        "original_sample_rate": audio.info.sample_rate,
-        "speaker_mode": plan.mode,
-        "speaker_mode_reason": plan.reason,
-        "model": asr.resolved.name,
-        "model_sha256": asr.resolved.sha256,
-        "model_verified": asr.resolved.verified,
-        "language": language or "en",
-        "language_probability": round(lang_prob, 3),
-        "timings": {k: round(v, 2) for k, v in {**timings, "total": time.perf_counter() - t0}.items()},
+    t.source = _audio_source(ctx)
+    _language_check(t, ctx.asr)
+    ctx.transcript = t
+
+
+def mix_of(audio, channels: list[int]):
+    """One signal from the channels that carry speech (their mean when there are several)."""
+    if len(channels) > 1:
+        return audio.samples[channels].mean(axis=0).astype("float32")
+    return audio.samples[channels[0]]
+
+
+def _audio_source(ctx: StageContext) -> dict:
+    audio, plan, model = ctx.audio, ctx.plan, ctx.asr["model"]
+    src = {
+        "kind": "audio", "file": ctx.input.name, "format": audio.info.container, "codec": audio.info.codec,
+        "duration": round(audio.duration, 3), "channels": audio.channels,
+        "original_sample_rate": audio.info.sample_rate, "speaker_mode": plan.mode,
+        "speaker_mode_reason": plan.reason, "model": model.name, "model_sha256": model.sha256,
+        "model_verified": model.verified, "language": ctx.asr["language"] or "en",
+        "language_probability": round(ctx.asr["probability"], 3),
+        "timings": {k: round(v, 2) for k, v in {**ctx.timings, "total": sum(ctx.timings.values())}.items()},
     }
-    if not asr.resolved.multilingual:
-        t.source["language_note"] = "English-only model: language assumed, not detected"
-    elif language and language != "en" and lang_prob >= NON_ENGLISH_WARN_PROB:
+    if not model.multilingual:
+        src["language_note"] = "English-only model: language assumed, not detected"
+    return src
+
+
+def _language_check(t: Transcript, asr: dict) -> None:
+    language, prob = asr["language"], asr["probability"]
+    if asr["model"].multilingual and language and language != "en" and prob >= NON_ENGLISH_WARN_PROB:
         t.warnings.append(
-            f"the speech appears to be in language '{language}' (probability {lang_prob:.2f}), not English: "
-            "the transcript may be poor and the communication analysis is built for English"
-        )
-    return t
+            f"the speech appears to be in language '{language}' (probability {prob:.2f}), not English: "
+            "the transcript may be poor and the communication analysis is built for English")
 
 
-def _finish_roles(t: Transcript, opts: Options) -> None:
+@register_stage("read transcript", label="Reading the transcript", assigns=("utterances", "speakers", "source"),
+                requires=("transcript file",), weight=0.05, kind="input")
+def read_stage(ctx: StageContext, update: Update) -> None:
+    from .importers import load_transcript
+    from .textlang import english_warning
+
+    paths = ctx.input.paths
+    try:
+        t = load_transcript(paths if len(paths) > 1 else paths[0])
+    except InputError as e:
+        raise InputError(ctx.input.name, e.reason) from None
+    t.source["file"] = ctx.input.name
+    warning = english_warning(" ".join(u.text for u in t.utterances))
+    if warning:
+        t.warnings.append(warning)
+    ctx.transcript = t
+    update(1.0)
+
+
+@register_stage("roles", label="Who is the clinician, who the patient", assigns=("roles",),
+                requires=("utterances",), weight=0.01)
+def roles_stage(ctx: StageContext, update: Update) -> None:
+    """Roles wherever the transcript came from; the user's overrides after, in this one place."""
+    from .roles import apply_role_overrides, assign_roles
+
+    t = ctx.transcript
     assign_roles(t)
-    if opts.roles:
+    if ctx.options.roles:
         try:
-            apply_role_overrides(t, opts.roles)
+            apply_role_overrides(t, ctx.options.roles)
         except ValueError as e:
-            raise InputError(None, f"--roles: {e}") from None
-
-
-def analyze(path: str | Path | list, opts: Options | None = None, progress: Progress | None = None) -> Transcript:
-    """The whole pipeline: transcript, then every registered analysis stage in order."""
-    opts = opts or Options()
-    progress = progress or Progress()
-    t = load_input(path, opts, progress)
-    _load_stages()
-    for name, stage in STAGES.items():
-        with progress.stage(name):
-            stage(t, opts, progress)
-    return t
-
-
-# Modules that register analysis stages, in pipeline order: tags feed turn-taking (agenda).
-STAGE_MODULES = ("analyzer.tagging", "analyzer.turntaking")
-
-
-def _load_stages() -> None:
-    """Import the modules that register analysis stages; a module not written yet is skipped."""
-    import importlib
-
-    for mod in STAGE_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name != mod:
-                raise
+            raise InputError(None, f"role overrides: {e}") from None
+    update(1.0)

@@ -293,6 +293,7 @@ def run_pipeline(path: Path, model: str, all_stages: bool, cache: Path | None = 
 
     from analyzer import pipeline
     from analyzer.turntaking import run_stage
+    from analyzer.turntaking.source_audio import SourceAudio
 
     opts = pipeline.Options(model=model)
     if all_stages:
@@ -303,7 +304,6 @@ def run_pipeline(path: Path, model: str, all_stages: bool, cache: Path | None = 
         cached = cache / f"{path.stem}.{model.replace('/', '_')}.{h}.json"
     if cached is not None and cached.exists():
         t = Transcript.from_json(cached.read_text())
-        t.source["file"] = str(path)  # the same audio (hashed), here now: the mono stage reads it
         t.extra.pop("events", None)
         t.extra.pop("metrics", None)
     else:
@@ -311,7 +311,7 @@ def run_pipeline(path: Path, model: str, all_stages: bool, cache: Path | None = 
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             t.save(cached)
-    run_stage(t, opts, None)
+    run_stage(t, SourceAudio.from_file(path))  # the same audio the cache was made from (hashed)
     return t
 
 

@@ -8,6 +8,11 @@ DATA = ROOT / "tests" / "data"  # third-party files the repository carries (test
 SAMPLES = ROOT / "analyzer" / "assets" / "samples"
 
 os.environ.setdefault("VISIT_ANALYZER_THREADS", "2")
+# The same native thread budget as every entry point (CLI, app, worker): in-process analyses in the
+# tests must compute exactly what a user's process computes (the parity tests compare them).
+from analyzer.runtime import limit_native_threads  # noqa: E402
+
+limit_native_threads()
 
 
 def data(*parts: str) -> Path:

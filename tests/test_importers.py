@@ -513,3 +513,15 @@ def test_all_aci_bench_dialogues(tmp_path):
         # both roles wherever the dialogue has [patient] turns (D2N076 has only a [patient_guest])
         if any(tag == "patient" for tag, _ in expected):
             assert {"clinician", "patient"} <= roles, r["encounter_id"]
+
+
+def test_schema_version_is_checked_on_load():
+    from analyzer.model import SCHEMA_VERSION
+
+    base = {"utterances": [{"speaker": "A", "text": "hello"}]}
+    assert Transcript.from_dict({**base, "schema_version": SCHEMA_VERSION}).utterances
+    with pytest.raises(ValueError, match="newer visit-analyzer"):
+        Transcript.from_dict({**base, "schema_version": SCHEMA_VERSION + 1})
+    for bad in ("1", 0, True, -1, 1.0):
+        with pytest.raises(ValueError, match="schema_version"):
+            Transcript.from_dict({**base, "schema_version": bad})

@@ -404,11 +404,13 @@ def test_norm_words():
 # --------------------------------------------------------------------------- the stage in the pipeline
 
 def test_stage_registers_and_writes_events_and_metrics():
-    from analyzer import pipeline, turntaking
+    from analyzer import runner, turntaking
 
-    assert "turntaking" in pipeline.STAGE_MODULES[-1] and pipeline.STAGES["turns"] is turntaking.run_stage
+    stages = runner.load_stages()
+    assert list(stages)[-1] == "turns" and stages["turns"].fn is turntaking.turns_stage
+    assert stages["turns"].assigns == ("events", "metrics") and "roles" in stages["turns"].requires
     t = make(("P", 0.0, 10.0, blah(40)), ("C", 9.0, 11.0, "Can I ask about the pain?"))
-    run_stage(t, pipeline.Options(), None)
+    runner.run(runner.StageContext(transcript=t), [stages["turns"]])
     d = json.loads(t.to_json())
     assert d["events"][0]["type"] == "interruption" and "talk_share" in d["metrics"]
     again = Transcript.from_dict(d)  # the keys survive a round trip through the JSON form

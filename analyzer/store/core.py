@@ -363,7 +363,7 @@ def _check_consent(consent: Consent | None) -> Consent:
 def _check_input(paths: list[Path], options: dict | None) -> tuple[dict | None, str, float | None]:
     """Import a transcript (kept as JSON) or probe a recording; InputError for anything unusable."""
     from .. import audio as audio_mod
-    from ..importers import is_transcript_path, load_transcript
+    from ..importers import is_transcript_path
 
     if not paths:
         raise InputError(None, "no file given")
@@ -373,7 +373,9 @@ def _check_input(paths: list[Path], options: dict | None) -> tuple[dict | None, 
         if p.is_dir():
             raise InputError(p, "is a folder, not a recording or transcript")
     if len(paths) > 1 or is_transcript_path(paths[0]):
-        t = load_transcript(paths if len(paths) > 1 else paths[0])
+        from ..runner import VisitInput, analyze
+
+        t = analyze(VisitInput(paths, paths[0].name), until="read transcript")  # the user's name, not a temp path
         return t.to_dict(), "transcript", None
     max_hours = float((options or {}).get("max_hours") or audio_mod.DEFAULT_MAX_HOURS)
     info = audio_mod.probe(paths[0], max_hours=max_hours)

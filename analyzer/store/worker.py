@@ -104,29 +104,28 @@ def _beat(store, job_id: int, prog: _JobProgress, stop: threading.Event) -> None
 
 
 def _analyse(store, info: dict, prog: _JobProgress) -> dict:
+    """The runner on the stored visit: its recording (where the blob lives, under the user's name
+    for it) or its transcript; a checkpointed transcript resumes after speech recognition."""
+    from ..runner import Options, StageContext, VisitInput, plan, run
     from ..model import Transcript
-    from ..pipeline import STAGES, Options, _load_stages, load_input
-    from ..roles import apply_role_overrides
 
-    opts = Options(**{k: v for k, v in info["options"].items() if k in ("model", "speakers", "language", "max_hours")})
+    opts = Options.from_stored(info["options"], info["roles"])
+    paths = info["audio"] if isinstance(info["audio"], list) else [info["audio"]] if info["audio"] else None
+    ctx = StageContext(options=opts, progress=prog,
+                       input=VisitInput(paths, info["source_name"]) if paths else None)
     if info["transcript"] is not None:
-        t = Transcript.from_dict(info["transcript"])
-    else:
-        if info["audio"] is None:
-            raise InputError(info["source_name"], "the recording is no longer stored (deleted after analysis?)")
-        t = load_input(info["audio"], opts, prog)
-        t.source["file"] = info["source_name"]  # the user's name for it, not our hash path
-        store.save_transcript(info["visit_id"], t.to_dict())
-    if info["roles"]:
-        try:
-            apply_role_overrides(t, info["roles"])
-        except ValueError as e:
-            raise InputError(None, f"role overrides: {e}") from None
-    _load_stages()
-    for name, stage in STAGES.items():
-        with prog.stage(name):
-            stage(t, opts, prog)
-    return t.to_dict()
+        ctx.transcript = Transcript.from_dict(info["transcript"])
+        if paths is None and info["kind"] == "audio":
+            ctx.audio_status = "the recording is no longer stored (deleted after analysis)"
+    elif paths is None:
+        raise InputError(info["source_name"], "the recording is no longer stored (deleted after analysis?)")
+    stages = plan(ctx)
+    if ctx.transcript is None:  # speech recognition is the long part: keep its result before the rest
+        first = [s for s in stages if s.kind == "input"]
+        run(ctx, first)
+        store.save_transcript(info["visit_id"], ctx.transcript.to_dict())
+        stages = [s for s in stages if s.kind != "input"]
+    return run(ctx, stages).to_dict()
 
 
 def main(argv: list[str] | None = None) -> int:

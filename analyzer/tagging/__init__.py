@@ -14,12 +14,14 @@ read; ``heads.py`` holds the trained heads (``analyzer/assets/tagging``), ``trai
 """
 from __future__ import annotations
 
-from ..pipeline import register_stage
+from ..runner import register_stage
 
 
-@register_stage("tags")
-def tags_stage(transcript, opts, progress) -> None:
+@register_stage("tags", label="Tagging questions, reflections, empathy",
+                assigns=("utterances.tags", "utterances.main", "utterances.main_score"), requires=("roles",),
+                weight=0.08)
+def tags_stage(ctx, update) -> None:
     from .tagger import get_tagger
 
-    # The pipeline draws this stage's bar (analyze() wraps every stage); tagging a visit takes seconds.
-    get_tagger().tag_transcript(transcript)
+    get_tagger().tag_transcript(ctx.transcript)
+    update(1.0)

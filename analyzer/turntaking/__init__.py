@@ -89,6 +89,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Transcript
+from ..runner import register_stage
+from .source_audio import SourceAudio
 from .params import PARAMETERS
 from .timeline import build_timeline
 from .events import detect_events
@@ -98,8 +100,10 @@ from .lexicon import has_words, is_backchannel, is_unfinished, norm_words  # noq
 
 # --------------------------------------------------------------------------- stage
 
-def analyze_turns(t: Transcript) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """(events, metrics) for a transcript; does not modify it."""
+def analyze_turns(t: Transcript, audio: SourceAudio | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(events, metrics) for a transcript; does not modify it. ``audio``: its recording, decoded
+    (mono: the double-talk detector; multichannel: word edges and bleed); None: without them."""
+    audio = audio or SourceAudio.none(t)
     timing = "none"
     if t.has_times and t.utterances:
         timing = "words" if all(u.words for u in t.utterances if u.text.strip()) else (
@@ -113,12 +117,12 @@ def analyze_turns(t: Transcript) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         m["missing"] = dict(MISSING_WITHOUT_TIMES)
         m["method"] = method
         return [], m
-    tl = build_timeline(t)
+    tl = build_timeline(t, audio)
     method["word_edges"] = tl.refined
     events = detect_events(tl)
     regs = None
     if tl.mix:  # one microphone: double talk from the audio (never on multichannel input)
-        method["overlap_detector"], regs = _add_detector_events(t, tl, events)
+        method["overlap_detector"], regs = _add_detector_events(t, tl, events, audio)
     m = turn_metrics(t, tl, events)
     if regs and DOUBLE_TALK_IN_SHARE:
         _share_with_double_talk(m, tl, regs)
@@ -151,10 +155,10 @@ def _share_with_double_talk(m: dict[str, Any], tl, regs) -> None:
         m["talk_share"] = {r: round(v / total, 3) for r, v in talk.items()}
 
 
-def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
-    from .mono import PARAMS, detector_events, mix_samples, overlap_probability_for, regions_of, voice_for
+def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]], audio: SourceAudio):
+    from .mono import PARAMS, detector_events, overlap_probability_for, regions_of, voice_for
 
-    mix = mix_samples(t)  # decoded once for the detector and the voice check
+    mix = audio.mix()  # one signal for the detector and the voice check
     prob, status = overlap_probability_for(t, mix)
     info: dict[str, Any] = {"status": status, **PARAMS}
     if prob is None:
@@ -172,15 +176,15 @@ def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]]):
     return info, regs
 
 
-def run_stage(t: Transcript, opts=None, progress=None) -> None:
-    events, metrics = analyze_turns(t)
+def run_stage(t: Transcript, audio: SourceAudio | None = None) -> None:
+    """Add ``events`` and ``metrics`` to ``t`` (``audio``: the visit's decoded recording, if any)."""
+    events, metrics = analyze_turns(t, audio)
     t.extra["events"] = events
     t.extra["metrics"] = metrics
 
 
-try:  # registering needs the pipeline; the analysis functions above do not
-    from ..pipeline import register_stage
-
-    register_stage("turns")(run_stage)
-except ImportError:  # pragma: no cover
-    pass
+@register_stage("turns", label="Turn-taking: interruptions, talk time", assigns=("events", "metrics"),
+                requires=("roles",), weight=0.02)
+def turns_stage(ctx, update) -> None:
+    run_stage(ctx.transcript, SourceAudio.of(ctx.audio, ctx.audio_status))
+    update(1.0)

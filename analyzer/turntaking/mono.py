@@ -31,7 +31,6 @@ import numpy as np
 
 from .lexicon import has_words, is_backchannel
 from .params import ACTIVE_GAP, EPS, MIN_UTTERANCE_WORDS, YIELD_WITHIN
-from .source_audio import source_samples
 from .timeline import Timeline, Tok
 
 MIN_OVERLAP_S = 1.0  # s of double talk for an interruption (the definition: >= 1.0 s of A still to come)
@@ -68,16 +67,10 @@ def regions_of(prob: np.ndarray) -> tuple[list[tuple[float, float, float]], list
             regions(prob, BACKCHANNEL_THRESHOLD, min_s=0.2, bridge_s=BACKCHANNEL_BRIDGE_S))
 
 
-def mix_samples(t) -> tuple[np.ndarray | None, str]:
-    """(16 kHz mono samples of the transcript's audio file, status)."""
-    x, status = source_samples(t)
-    return (None if x is None else x.mean(axis=0).astype(np.float32)), status
-
-
-def overlap_probability_for(t, mix: tuple[np.ndarray | None, str] | None = None) -> tuple[np.ndarray | None, str]:
-    """(two-voice probability per 100 ms, status) for the transcript's audio file (``mix``:
-    its samples and status, when already decoded)."""
-    x, status = mix or mix_samples(t)
+def overlap_probability_for(t, mix: tuple[np.ndarray | None, str]) -> tuple[np.ndarray | None, str]:
+    """(two-voice probability per 100 ms, status) for the visit's recording (``mix``: its mono
+    samples and status, ``SourceAudio.mix()``)."""
+    x, status = mix
     if x is None:
         return None, status
     try:
@@ -88,12 +81,12 @@ def overlap_probability_for(t, mix: tuple[np.ndarray | None, str] | None = None)
         return None, f"failed: {type(e).__name__}: {e}"
 
 
-def voice_for(t, tl: Timeline, regs, mix: tuple[np.ndarray | None, str] | None = None) -> tuple[Any, str]:
+def voice_for(t, tl: Timeline, regs, mix: tuple[np.ndarray | None, str]) -> tuple[Any, str]:
     """(a ``voice.VoiceJudge`` with one centroid per speaker of the transcript, status); its
     centroid windows keep clear of the double-talk ``regs``."""
     if VOICE_CONFIRM is None:
         return None, "off"
-    x, status = mix or mix_samples(t)
+    x, status = mix
     if x is None:
         return None, status
     try:

@@ -136,7 +136,8 @@ class Timeline:
         return sorted((s for ss in self.segments.values() for s in ss), key=lambda s: (s.start, s.speaker))
 
 
-def build_timeline(t: Transcript, refine: bool = True) -> Timeline:
+def build_timeline(t: Transcript, audio=None, refine: bool = True) -> Timeline:
+    """``audio``: the visit's recording (``source_audio.SourceAudio``), for multichannel word edges."""
     t.ensure_speakers()
     roles = {sid: sp.role for sid, sp in t.speakers.items()}
     toks: dict[str, list[Tok]] = {}
@@ -146,9 +147,10 @@ def build_timeline(t: Transcript, refine: bool = True) -> Timeline:
             roles[u.speaker] = u.role
         toks.setdefault(u.speaker, []).extend(_tokens_of(u, i))
     if refine and str(t.source.get("speaker_mode", "")) == "multichannel":
+        from .source_audio import SourceAudio
         from .voicing import refine_timeline_tokens
 
-        refined = refine_timeline_tokens(t, toks)
+        refined = refine_timeline_tokens(t, toks, audio or SourceAudio.none(t))
     else:
         refined = {"status": "off" if not refine else "not multichannel audio"}
     runs: dict[str, list[Run]] = {}

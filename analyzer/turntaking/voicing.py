@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .source_audio import source_samples
 
 SR = 16000
 HOP = 0.01  # s; energy frames
@@ -184,19 +183,20 @@ def snap_edges(toks: list, mask: np.ndarray) -> int:
     return moved
 
 
-def channel_samples(t) -> tuple[dict[int, np.ndarray] | None, str]:
-    """({channel: 16 kHz samples}, status) of a multichannel transcript's audio file."""
+def channel_samples(t, audio) -> tuple[dict[int, np.ndarray] | None, str]:
+    """({channel: 16 kHz samples}, status) of a multichannel transcript's recording
+    (``audio``: a ``source_audio.SourceAudio``)."""
     if t.source.get("kind") != "audio" or t.source.get("speaker_mode") != "multichannel":
         return None, "not multichannel audio"
-    x, status = source_samples(t)
+    x, status = audio.samples, audio.status
     if x is None:
         return None, "not multichannel audio" if status == "no audio" else status
     return {c: x[c] for c in range(x.shape[0])}, status
 
 
-def refine_timeline_tokens(t, toks: dict[str, list]) -> dict:
+def refine_timeline_tokens(t, toks: dict[str, list], audio) -> dict:
     """Snap the token edges of every speaker with a channel of their own (in place)."""
-    chans, status = channel_samples(t)
+    chans, status = channel_samples(t, audio)
     if chans is None:
         return {"status": status}
     moved = bleed = 0

@@ -1,8 +1,7 @@
 """Analyses in a background thread, with the stage list and bar the app draws.
 
-The pipeline reports ``(stage, fraction)`` through ``analyzer.progress.CallbackProgress``;
-``StageTracker`` folds its names (decode, load model, transcribe [channel N], speakers, tags,
-turns) into the five stages a user sees. Jobs run one at a time on a single worker thread: on
+The runner reports ``(stage, fraction)`` through ``analyzer.progress.CallbackProgress``;
+``StageTracker`` shows the stages the runner plans for that kind of visit. Jobs run one at a time on a single worker thread: on
 two cores a second analysis in parallel only slows both down; it waits as "queued" instead.
 Job handles live in this module (one per process), so a page rerun or a second browser tab
 finds the same running job.
@@ -24,63 +23,33 @@ ProgressFn = Callable[[str, float], None]
 class JobFailed(Exception):
     """The work ended and said why (the store's job records a failure instead of raising)."""
 
-AUDIO_STAGES = ("decode", "transcribe", "speakers", "tags", "turn-taking")
-TRANSCRIPT_STAGES = ("read transcript", "tags", "turn-taking")
-STAGE_LABELS = {
-    "decode": "Decoding the recording",
-    "transcribe": "Transcribing speech",
-    "speakers": "Finding who speaks when",
-    "read transcript": "Reading the stored transcript",
-    "tags": "Tagging questions, reflections, empathy",
-    "turn-taking": "Turn-taking: interruptions, talk time",
-}
-# Share of the wall time each stage takes on a typical visit (measured on the samples): the bar
-# moves in proportion to the work, not the number of stages.
-_WEIGHTS = {"decode": 0.04, "transcribe": 0.78, "speakers": 0.08, "read transcript": 0.1,
-            "tags": 0.08, "turn-taking": 0.02}
-
-
-def ui_stage(name: str) -> str | None:
-    """The user-facing stage for a pipeline progress name (None: not shown)."""
-    if name == "decode":
-        return "decode"
-    if name == "load model" or name.startswith("transcribe"):
-        return "transcribe"
-    if name in ("speakers", "tags"):
-        return name
-    if name in ("turns", "turn-taking"):
-        return "turn-taking"
-    return None
 
 
 class StageTracker:
-    """Thread-safe (stage, fraction) state; ``snapshot()`` is what the page draws."""
+    """Thread-safe (stage, fraction) state; ``snapshot()`` is what the page draws. The stages,
+    their labels and weights come from the runner's plan, so a new stage shows up here."""
 
     def __init__(self, kind: str = "audio", channels: int | None = None):
-        self.stages = AUDIO_STAGES if kind == "audio" else TRANSCRIPT_STAGES
+        from ..runner import stages_for
+
+        planned = stages_for(kind)
+        self.stages = tuple(s.name for s in planned)
+        self.labels = {s.name: s.label for s in planned}
+        self.weights = {s.name: s.weight for s in planned}
         self.fraction = {s: 0.0 for s in self.stages}
         self.current: str | None = None
         self.detail = ""
-        self.channels = channels or 1
         self._lock = threading.Lock()
 
     def __call__(self, name: str, fraction: float) -> None:
-        stage = ui_stage(name)
-        if stage is None or stage not in self.stages:
+        if name not in self.stages:
             return
-        if stage == "transcribe" and name.startswith("transcribe channel"):
-            k = int(name.rsplit(" ", 1)[-1])  # one pass per channel: spread the stage over them
-            self.channels = max(self.channels, k)
-            fraction = ((k - 1) + fraction) / self.channels
-        elif name == "load model":
-            fraction = 0.0
         with self._lock:
-            i = self.stages.index(stage)
-            for s in self.stages[:i]:  # a stage with nothing to do (one speaker per channel) is done
+            i = self.stages.index(name)
+            for s in self.stages[:i]:  # a stage with nothing to do is done
                 self.fraction[s] = 1.0
-            self.fraction[stage] = max(self.fraction[stage], min(1.0, fraction))
-            self.current = stage
-            self.detail = {"load model": "loading the speech model"}.get(name, name if name != stage else "")
+            self.fraction[name] = max(self.fraction[name], min(1.0, fraction))
+            self.current = name
 
     def finish(self) -> None:
         with self._lock:
@@ -90,8 +59,8 @@ class StageTracker:
 
     def overall(self) -> float:
         with self._lock:
-            total = sum(_WEIGHTS[s] for s in self.stages)
-            return sum(_WEIGHTS[s] * self.fraction[s] for s in self.stages) / total
+            total = sum(self.weights[s] for s in self.stages)
+            return sum(self.weights[s] * self.fraction[s] for s in self.stages) / total
 
     def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -99,7 +68,7 @@ class StageTracker:
             for s in self.stages:
                 f = self.fraction[s]
                 state = "done" if f >= 1.0 else ("running" if s == self.current else "waiting")
-                rows.append({"stage": s, "label": STAGE_LABELS[s], "fraction": f, "state": state,
+                rows.append({"stage": s, "label": self.labels[s], "fraction": f, "state": state,
                              "detail": self.detail if s == self.current else ""})
             return rows
 

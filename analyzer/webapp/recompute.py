@@ -1,42 +1,26 @@
 """Role review: who each speaker is, and the analysis again after a role change.
 
-A role change only needs the analysis stages (tags, turn-taking) re-run on the stored
-transcript: the words and times stay, speech recognition is not repeated.
+A role change re-runs the analysis stages on the stored transcript through the runner (the
+words and times stay, speech recognition is not repeated); the recording, when it is still
+there, is decoded again for the stages that read it.
 """
 from __future__ import annotations
 
-import copy
+from pathlib import Path
 from typing import Any
 
-from ..model import ROLES, Transcript
-from ..pipeline import STAGES, Options, _load_stages
+from ..model import ROLES
 from ..progress import Progress
-from ..roles import apply_role_overrides
-
-# Keys the analysis stages add; cleared before the stages run again so nothing stale survives.
-_UTTERANCE_STAGE_KEYS = ("tags", "main", "main_score")
-_TOP_STAGE_KEYS = ("events", "metrics")
+from ..runner import Options, reanalyse
 
 
-def recompute(analysis: dict[str, Any], overrides: dict[str, str], progress: Progress | None = None) -> dict[str, Any]:
+def recompute(analysis: dict[str, Any], overrides: dict[str, str], progress: Progress | None = None,
+              recording: Path | None = None) -> dict[str, Any]:
     """The analysis with ``overrides`` (speaker id -> role) applied and every stage re-run."""
     bad = {sid: r for sid, r in overrides.items() if r not in ROLES}
     if bad:
         raise ValueError(f"unknown role(s) {bad}; expected one of {', '.join(ROLES)}")
-    t = Transcript.from_dict(copy.deepcopy(analysis))
-    for u in t.utterances:
-        for k in _UTTERANCE_STAGE_KEYS:
-            u.extra.pop(k, None)
-    for k in _TOP_STAGE_KEYS:
-        t.extra.pop(k, None)
-    apply_role_overrides(t, overrides)
-    progress = progress or Progress()
-    _load_stages()
-    opts = Options(roles=dict(overrides))
-    for name, stage in STAGES.items():
-        with progress.stage(name):
-            stage(t, opts, progress)
-    return t.to_dict()
+    return reanalyse(analysis, recording, Options(roles=dict(overrides)), progress).to_dict()
 
 
 def swapped(analysis: dict[str, Any]) -> dict[str, str]:

@@ -89,11 +89,10 @@ def analyse(name: str, progress=None) -> dict[str, Any]:
     """Analyse a sample with the real pipeline (``progress``: an ``analyzer.progress.Progress``)
     and cache it (atomic write; other versions of it removed)."""
     from ..fileio import atomic_write_text
-    from ..pipeline import analyze
+    from ..runner import VisitInput, analyze
 
     s = SAMPLES[name]
-    t = analyze(s.audio, progress=progress)
-    t.source["file"] = s.audio.name
+    t = analyze(VisitInput([s.audio], s.audio.name), progress=progress)
     data = t.to_dict()
     p = cache_path(name)
     p.parent.mkdir(parents=True, exist_ok=True)

@@ -106,7 +106,8 @@ def start(store, visit) -> jobs.Job | None:
 
     # A re-run after a role change starts from the stored transcript: no decoding or transcribing.
     from_audio = visit.source_kind == "audio" and visit.analyzed_at is None
-    return jobs.start_job(key, work, kind="audio" if from_audio else "transcript",
+    kind = "audio" if from_audio else "stored audio" if visit.source_kind == "audio" else "transcript"
+    return jobs.start_job(key, work, kind=kind,
                           channels=_channels(store, visit) if from_audio else None)
 
 

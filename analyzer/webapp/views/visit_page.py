@@ -138,7 +138,7 @@ def sample_page(name: str) -> None:
 
     def set_roles(overrides: dict[str, str]) -> None:
         with st.spinner("Recomputing the report with the new roles (no re-transcription)…"):
-            st.session_state[f"sample_analysis_{name}"] = recompute(base, overrides)
+            st.session_state[f"sample_analysis_{name}"] = recompute(base, overrides, recording=s.audio)
         st.session_state[roles_key] = overrides
         st.rerun()
 
