@@ -15,8 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = {
-    "stereo": ROOT / "sample_audio" / "poor_visit_stereo.ogg",
-    "mono": ROOT / "sample_audio" / "poor_visit_mono.ogg",
+    "stereo": ROOT / "analyzer" / "assets" / "samples" / "poor_visit_stereo.ogg",
+    "mono": ROOT / "analyzer" / "assets" / "samples" / "poor_visit_mono.ogg",
     "unlabelled": ROOT / "tests" / "fixtures" / "transcripts" / "unlabelled_visit.txt",
 }
 CONSENT = "scripted sample; consented by construction"
