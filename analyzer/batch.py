@@ -36,7 +36,7 @@ def parse_consent(spec: str | None, confirmed_by: str):
 
 def find_inputs(folder: Path) -> list[list[Path]]:
     """Recordings and transcripts under ``folder`` (recursively, sorted); a TextGrid pair is one input."""
-    from .audio import is_audio_path
+    from .speech.audio import is_audio_path
     from .importers import is_transcript_path
     from .importers.textgrid import find_partner, side_of
 

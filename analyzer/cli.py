@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check(args: argparse.Namespace) -> list[str]:
     """Every problem with the command line, before any work (all reported at once)."""
-    from .audio import is_audio_path
+    from .speech.audio import is_audio_path
     from .importers import is_transcript_path
     from .outputs import check_outputs
     from .roles import parse_role_overrides
@@ -178,16 +178,16 @@ def _reports(t, args: argparse.Namespace) -> dict[str, bytes]:
 def _summary(t, out: str) -> None:
     src = t.source
     parts = [f"{len(t.utterances)} utterances"]
-    if src.get("duration"):
-        parts.append(f"{src['duration'] / 60:.1f} min")
-    if src.get("language"):
-        parts.append(f"language {src['language']}")
+    if src.duration:
+        parts.append(f"{src.duration / 60:.1f} min")
+    if src.language:
+        parts.append(f"language {src.language}")
     roles = ", ".join(f"{s.id}={s.role} ({s.role_confidence:.2f})" for s in t.speakers.values())
     print(f"wrote {out}: {'; '.join(parts)}; speakers {roles}", file=sys.stderr)
 
 
 def _models(args: argparse.Namespace) -> int:
-    from .weights import BUNDLED, DEFAULT_MODEL, resolve_model
+    from .speech.weights import BUNDLED, DEFAULT_MODEL, resolve_model
 
     status = 0
     for name, m in BUNDLED.items():

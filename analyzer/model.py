@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
+from .records import UNSET, Event, Metrics, Source, Tag
+
 SCHEMA_VERSION = 1
 ROLES = ("clinician", "patient", "other")
 Role = Literal["clinician", "patient", "other"]
@@ -42,8 +44,11 @@ class Utterance:
     role: Role = "other"
     words: list[Word] = field(default_factory=list)
     channel: int | None = None
-    # Keys added by later stages (tags, main, ...) are kept here untouched so a stage
-    # that only reads/writes the transcript never drops another stage's work.
+    tags: list[Tag] | None = None  # None: not tagged yet (the tags stage assigns them)
+    main: str | None = None  # the clinician's dominant behaviour: question | reflection | input | other
+    main_score: float | None = None
+    # Keys a newer stage or an imported file added are kept here untouched, so nothing is
+    # dropped on the way through.
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -64,6 +69,10 @@ class Utterance:
             d["words"] = [w.to_dict() for w in self.words]
         if self.channel is not None:
             d["channel"] = self.channel
+        if self.tags is not None:
+            d["tags"] = [tg.to_dict() for tg in self.tags]
+        if self.main is not None:
+            d["main"], d["main_score"] = self.main, self.main_score
         d.update(self.extra)
         return d
 
@@ -86,9 +95,11 @@ class Speaker:
 class Transcript:
     utterances: list[Utterance] = field(default_factory=list)
     speakers: dict[str, Speaker] = field(default_factory=dict)
-    source: dict[str, Any] = field(default_factory=dict)  # file, kind, duration, channels, model, language...
+    source: Source = field(default_factory=Source)
     warnings: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # later stages' top-level keys
+    events: list[Event] | None = None  # None: turn-taking has not run
+    metrics: Metrics | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # top-level keys of newer stages, kept as they are
 
     @property
     def has_times(self) -> bool:
@@ -119,12 +130,16 @@ class Transcript:
         self.ensure_speakers()
         d: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
-            "source": self.source,
+            "source": self.source.to_dict(),
             "speakers": [s.to_dict() for s in self.speakers.values()],
             "utterances": [u.to_dict() for u in self.utterances],
         }
         if self.warnings:
             d["warnings"] = list(self.warnings)
+        if self.events is not None:
+            d["events"] = [e.to_dict() for e in self.events]
+        if self.metrics is not None:
+            d["metrics"] = self.metrics.to_dict()
         d.update(self.extra)
         return d
 
@@ -149,7 +164,7 @@ class Transcript:
             raise ValueError(f"made by a newer visit-analyzer (schema_version {version}; this one reads "
                              f"{SCHEMA_VERSION}): update visit-analyzer to read it")
         utts: list[Utterance] = []
-        known_u = {"speaker", "role", "start", "end", "text", "words", "channel"}
+        known_u = {"speaker", "role", "start", "end", "text", "words", "channel", "tags", "main", "main_score"}
         for i, raw in enumerate(data["utterances"]):
             if not isinstance(raw, dict):
                 raise ValueError(f"utterance {i} is not an object")
@@ -181,7 +196,9 @@ class Transcript:
             utts.append(
                 Utterance(
                     speaker=speaker, text=text, start=start, end=end, role=role, words=words,
-                    channel=ch if isinstance(ch, int) else None,
+                    channel=ch if isinstance(ch, int) else None, tags=_tags(raw.get("tags"), i),
+                    main=raw["main"] if isinstance(raw.get("main"), str) else None,
+                    main_score=_score(raw.get("main_score")),
                     extra={k: v for k, v in raw.items() if k not in known_u},
                 )
             )
@@ -201,9 +218,14 @@ class Transcript:
                     role_source=str(raw.get("role_source") or "input"),
                     label=raw.get("label"), channel=raw.get("channel"), talk_time=raw.get("talk_time"),
                 )
-        t.source = data.get("source") if isinstance(data.get("source"), dict) else {}
+        t.source = Source.from_dict(data["source"]) if isinstance(data.get("source"), dict) else Source()
         t.warnings = [str(w) for w in data.get("warnings") or []]
-        known_t = {"schema_version", "source", "speakers", "utterances", "warnings"}
+        t.events = _events(data.get("events"))
+        if data.get("metrics") is not None:
+            if not isinstance(data["metrics"], dict):
+                raise ValueError("'metrics' must be an object")
+            t.metrics = Metrics.from_dict(data["metrics"])
+        known_t = {"schema_version", "source", "speakers", "utterances", "warnings", "events", "metrics"}
         t.extra = {k: v for k, v in data.items() if k not in known_t}
         t.ensure_speakers()
         return t
@@ -235,6 +257,29 @@ def _utt(words: list[Word], speaker: str, channel: int | None) -> Utterance:
     text = "".join(w.text for w in words).strip()
     return Utterance(speaker=speaker, text=text, start=words[0].start, end=words[-1].end,
                      words=list(words), channel=channel)
+
+
+def _tags(raw: Any, i: int) -> list[Tag] | None:
+    if raw is None:
+        return None
+    def ok(x: Any) -> bool:
+        return isinstance(x, str) or (isinstance(x, dict) and isinstance(x.get("label"), str))
+
+    if not isinstance(raw, list) or not all(ok(x) for x in raw):
+        raise ValueError(f"utterance {i} has 'tags' that are not a list of labels or {{label, score}} objects")
+    return [Tag(label=x, score=UNSET) if isinstance(x, str) else Tag.from_dict(x) for x in raw]
+
+
+def _events(raw: Any) -> list[Event] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(x, dict) and isinstance(x.get("type"), str) for x in raw):
+        raise ValueError("'events' must be a list of objects with a 'type'")
+    return [Event.from_dict(x) for x in raw]
+
+
+def _score(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def _time(v: Any, i: int, what: str) -> float | None:

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .model import Transcript
+from .records import UNSET
 from .progress import Progress
 
 if TYPE_CHECKING:  # the speech stack is heavy; only the stages that need it import it
-    from .audio import Audio
-    from .speakers import ChannelPlan
+    from .speech.audio import Audio
+    from .speech.channels import ChannelPlan
 
 DEFAULT_MAX_HOURS = 3.0
 
@@ -123,9 +124,9 @@ def register_stage(name: str, *, label: str, assigns: Iterable[str], requires: I
     return deco
 
 
-# Modules that register stages, in pipeline order: input stages, roles, then tags feed
-# turn-taking. A module is imported the first time a plan is made.
-STAGE_MODULES = ("analyzer.pipeline", "analyzer.tagging", "analyzer.turntaking")
+# Modules that register stages, in pipeline order: speech or transcript reading, roles, then
+# tags feed turn-taking. A module is imported the first time a plan is made.
+STAGE_MODULES = ("analyzer.speech.stages", "analyzer.pipeline", "analyzer.tagging", "analyzer.turntaking")
 
 
 def load_stages() -> dict[str, Stage]:
@@ -173,9 +174,11 @@ def clear(t: Transcript, assigns: Iterable[str]) -> None:
         if key.startswith("utterances."):
             k = key.split(".", 1)[1]
             for u in t.utterances:
-                u.extra.pop(k, None)
+                setattr(u, k, None) if k in ("tags", "main", "main_score") else u.extra.pop(k, None)
         elif key in ("events", "metrics"):
-            t.extra.pop(key, None)
+            setattr(t, key, None)
+        elif key in t.extra:
+            t.extra.pop(key)
 
 
 def run(ctx: StageContext, stages: list[Stage] | None = None) -> Transcript:
@@ -192,9 +195,7 @@ def run(ctx: StageContext, stages: list[Stage] | None = None) -> Transcript:
             stage.fn(ctx, update)
     if ctx.transcript is None:
         raise RuntimeError("no stage made a transcript")  # a bug: plan() always has an input stage
-    ctx.transcript.source.pop("stages", None)
-    if notes:
-        ctx.transcript.source["stages"] = notes
+    ctx.transcript.source.stages = notes or UNSET
     return ctx.transcript
 
 
@@ -219,6 +220,6 @@ def reanalyse(analysis: "dict[str, Any] | Transcript", recording: "str | Path | 
 
     t = analysis if isinstance(analysis, Transcript) else Transcript.from_dict(copy.deepcopy(analysis))
     ctx = StageContext(options=opts or Options(), progress=progress or Progress(), transcript=t,
-                       input=VisitInput([Path(recording)], t.source.get("file")) if recording else None,
+                       input=VisitInput([Path(recording)], t.source.file or None) if recording else None,
                        audio_status=recording_status if recording is None else "no audio")
     return run(ctx)

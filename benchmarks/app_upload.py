@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         audio = long_visit(args.minutes, tmp)
-        from analyzer.audio import probe
+        from analyzer.speech.audio import probe
 
         duration = probe(audio).duration
         load0 = os.getloadavg()

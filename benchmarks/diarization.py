@@ -48,8 +48,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analyzer import diarize as D  # noqa: E402
 from analyzer.model import Transcript, Word  # noqa: E402
+from analyzer.speech import diarize as D  # noqa: E402
+from analyzer.speech.words import assign_words  # noqa: E402
 
 SR = 16000
 SHARED = ROOT.parent / "shared" / "data"
@@ -329,7 +330,7 @@ def _whisper_words(clips: dict[str, np.ndarray]) -> dict[str, list[tuple[float, 
             pass
     from faster_whisper import WhisperModel
 
-    from analyzer.weights import resolve_model
+    from analyzer.speech.weights import resolve_model
 
     m = WhisperModel(str(resolve_model("tiny.en").path), device="cpu", compute_type="int8", cpu_threads=1)
     out = {}
@@ -477,7 +478,7 @@ def word_accuracy(ref_words: list[tuple[str, float, float, str]], hyp: list[D.Tu
     if not hyp:
         return 0, len(ref_words)
     words = [Word(t, s, e) for _, s, e, t in ref_words]
-    D.assign_words(words, hyp)
+    assign_words(words, hyp)
     rs = sorted({w[0] for w in ref_words})
     hs = sorted({w.speaker for w in words})
     M = np.zeros((len(rs), len(hs)), int)
@@ -496,11 +497,11 @@ def evaluate(case: Case, speech_mode: str, known_count: bool, config: D.DiarizeC
         speech = [(s, e) for _, s, e in case.segments]
     elif speech_mode == "words":
         speech = [(s, e) for _, s, e, _ in case.words]
-    info: dict = {}
     t0 = time.perf_counter()
-    turns = D.diarize(case.audio, SR, speech=speech, num_speakers=case.n_speakers if known_count else None,
-                      config=config, threads=threads, info=info)
+    result = D.diarize(case.audio, SR, speech=speech, num_speakers=case.n_speakers if known_count else None,
+                       config=config, threads=threads)
     dt = time.perf_counter() - t0
+    turns, info = result.turns, result.info
     d = der(case.segments, turns)
     wc, wn = word_accuracy(case.words, turns)
     return {

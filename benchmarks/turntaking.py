@@ -268,7 +268,8 @@ def _pipeline_fingerprint() -> str:
     import hashlib
     import importlib
 
-    for mod in ("pipeline", "audio", "asr", "speakers", "diarize", "roles", "importers", "model"):
+    for mod in ("pipeline", "speech.audio", "speech.asr", "speech.channels", "speech.diarize", "speech.words",
+                "roles", "importers", "model"):
         try:
             importlib.import_module(f"analyzer.{mod}")
         except ImportError:
@@ -304,8 +305,7 @@ def run_pipeline(path: Path, model: str, all_stages: bool, cache: Path | None = 
         cached = cache / f"{path.stem}.{model.replace('/', '_')}.{h}.json"
     if cached is not None and cached.exists():
         t = Transcript.from_json(cached.read_text())
-        t.extra.pop("events", None)
-        t.extra.pop("metrics", None)
+        t.events = t.metrics = None
     else:
         t = pipeline.load_input(path, opts)
         if cached is not None:
@@ -420,8 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             dt = time.perf_counter() - t1
             row = score(name, mode, minutes, "/".join(voices), ref_t, ref_ev, ref_m, hyp_t, dt)
             rows[mode].append(row)
-            out["modes"][mode]["rows"].append({**row.__dict__, "hyp_events": hyp_t.extra["events"],
-                                               "hyp_metrics": hyp_t.extra["metrics"],
+            out["modes"][mode]["rows"].append({**row.__dict__, "hyp_events": [e.to_dict() for e in hyp_t.events],
+                                               "hyp_metrics": hyp_t.metrics.to_dict(),
                                                "reference_words": args.reference})
             print(f"  {name} {mode}: int ref {row.ref_int} hyp {row.hyp_int} matched {row.tp_int}, "
                   f"bc {row.ref_bc}/{row.hyp_bc}/{row.tp_bc}, share {_f(row.ref_share, '{:.3f}')}/"

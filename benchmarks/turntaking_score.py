@@ -59,7 +59,7 @@ class Row:
 
 def score(name: str, mode: str, minutes: float, voices: str, ref_t: Transcript, ref_ev: list[dict],
           ref_m: dict, hyp_t: Transcript, seconds: float) -> Row:
-    hyp_ev, hyp_m = hyp_t.extra["events"], hyp_t.extra["metrics"]
+    hyp_ev, hyp_m = [e.to_dict() for e in hyp_t.events], hyp_t.metrics.to_dict()
     ri = [e for e in ref_ev if e["type"] == "interruption"]
     hi = [e for e in hyp_ev if e["type"] == "interruption"]
     rb = [e for e in ref_ev if e["type"] == "backchannel"]

@@ -144,12 +144,12 @@ def test_bad_upload_says_why_and_stores_nothing(data_dir, name, data, reason):
 
 
 def test_role_swap_recomputes_without_speech_recognition(data_dir, good_visit, monkeypatch):
-    import analyzer.asr
+    import analyzer.speech.asr
 
     def no_asr(*a, **k):
         raise AssertionError("speech recognition must not run again for a role change")
 
-    monkeypatch.setattr(analyzer.asr.Transcriber, "__init__", no_asr)
+    monkeypatch.setattr(analyzer.speech.asr.Transcriber, "__init__", no_asr)
     at = app(sample="good_visit").run()
     before = shown_figures(at)
     at.button(key="swap_sample_good_visit").click()

@@ -5,7 +5,7 @@ import av
 import numpy as np
 import pytest
 
-from analyzer.audio import load_audio, probe
+from analyzer.speech.audio import load_audio, probe
 from analyzer.errors import InputError
 
 SR = 16000

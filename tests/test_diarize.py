@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.diarize import Turn, assign_words, diarize, split_by_speaker
 from analyzer.model import Word
+from analyzer.speech.diarize import Turn, diarize
+from analyzer.speech.words import assign_words, split_by_speaker
 
 SR = 16000
 
@@ -115,10 +116,10 @@ def der(ref, turns, collar=0.25, step=0.01):
 
 def test_three_real_voices(voices):
     audio, ref = conversation(voices, ["jfk", "left", "right"], seed=0, seconds=45)
-    info: dict = {}
-    turns = diarize(audio, SR, info=info)
+    result = diarize(audio, SR)
+    turns = result.turns
     found = {t.speaker for t in turns}
-    assert 2 <= len(found) <= 3, (found, info.get("centroid_similarity"))
+    assert 2 <= len(found) <= 3, (found, result.info.get("centroid_similarity"))
     assert turns[0].speaker == "S1"
     assert all(t.end > t.start for t in turns)
     assert all(a.end <= b.start + 1e-6 for a, b in zip(turns, turns[1:]))  # ordered, no overlap
@@ -129,26 +130,49 @@ def test_three_real_voices(voices):
 def test_two_real_voices_same_recording(voices):
     """The two channels of one recording: the hardest pair here (same microphone and room)."""
     audio, ref = conversation(voices, ["left", "right"], seed=0)
-    turns = diarize(audio, SR)
+    turns = diarize(audio, SR).turns
     assert len({t.speaker for t in turns}) == 2
     d = der(ref, turns)
     assert d < 0.10, f"DER {d:.1%}"
 
 
+def test_centroids_are_the_speakers_voices(voices):
+    """Each diarized speaker's centroid is that speaker's voice: the embedding of a person's
+    own turns is nearest to the centroid of the speaker the diarizer gave those turns to
+    (turn-taking compares voices with these centroids instead of embedding again)."""
+    from analyzer.speech.embedding import embed_spans
+
+    audio, ref = conversation(voices, ["left", "right"], seed=2)
+    result = diarize(audio, SR)
+    assert sorted(result.centroids) == sorted(result.speakers) == ["S1", "S2"]
+    for c in result.centroids.values():
+        assert c.shape == (256,) and abs(float(np.linalg.norm(c)) - 1.0) < 1e-4
+    given = set()
+    for who in ("left", "right"):
+        segs = [(s, e) for r, s, e in ref if r == who and e - s >= 1.0]
+        held = {sid: sum(max(0.0, min(e, t.end) - max(s, t.start)) for s, e in segs for t in result.turns
+                         if t.speaker == sid) for sid in result.speakers}
+        diarized_as = max(held, key=held.get)
+        sims = {sid: float((embed_spans(audio, segs) @ c).mean()) for sid, c in result.centroids.items()}
+        assert max(sims, key=sims.get) == diarized_as, (who, sims, held)
+        given.add(diarized_as)
+    assert given == {"S1", "S2"}
+
+
 def test_single_real_speaker_is_one(voices):
-    turns = diarize(voices["jfk"], SR)
+    turns = diarize(voices["jfk"], SR).turns
     assert turns and {t.speaker for t in turns} == {"S1"}
-    assert {t.speaker for t in diarize(voices["left"], SR)} == {"S1"}
+    assert {t.speaker for t in diarize(voices["left"], SR).turns} == {"S1"}
     # The same voice cut into turns with pauses, as a monologue with hesitations.
     audio, _ = conversation(voices, ["jfk"], seed=0, seconds=30)
-    assert {t.speaker for t in diarize(audio, SR)} == {"S1"}
+    assert {t.speaker for t in diarize(audio, SR).turns} == {"S1"}
 
 
 def test_given_speech_and_fixed_count(voices):
     audio, ref = conversation(voices, ["jfk", "left", "right"], seed=1, seconds=30)
     speech = [(s, e) for _, s, e in ref]
     progress: list[float] = []
-    turns = diarize(audio, SR, speech=speech, num_speakers=2, progress=progress.append)
+    turns = diarize(audio, SR, speech=speech, num_speakers=2, progress=progress.append).turns
     assert len({t.speaker for t in turns}) == 2
     assert progress[0] == 0.0 and progress[-1] == 1.0 and progress == sorted(progress)
     # Turns cover the given speech and nothing far from it (same-speaker gaps <= 0.5 s are filled).
@@ -171,13 +195,13 @@ def test_threads_restored(voices):
 # --------------------------------------------------------------------------- edge cases
 
 def test_no_speech_no_crash():
-    assert diarize(np.zeros(0, np.float32)) == []
-    assert diarize(np.zeros(SR * 3, np.float32)) == []
+    assert diarize(np.zeros(0, np.float32)).turns == []
+    assert diarize(np.zeros(SR * 3, np.float32)).turns == []
     rng = np.random.default_rng(0)
-    assert diarize(rng.normal(0, 1e-4, SR * 2).astype(np.float32), speech=[]) == []
+    assert diarize(rng.normal(0, 1e-4, SR * 2).astype(np.float32), speech=[]).turns == []
     # Speech given outside the audio, or a very short blip: no crash.
-    assert diarize(np.zeros(SR, np.float32), speech=[(5.0, 6.0)]) == []
-    blip = diarize(rng.normal(0, 0.1, SR).astype(np.float32), speech=[(0.2, 0.3)])
+    assert diarize(np.zeros(SR, np.float32), speech=[(5.0, 6.0)]).turns == []
+    blip = diarize(rng.normal(0, 0.1, SR).astype(np.float32), speech=[(0.2, 0.3)]).turns
     assert all(t.speaker == "S1" for t in blip)
 
 

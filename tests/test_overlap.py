@@ -24,7 +24,7 @@ def mix_transcript(*utts) -> Transcript:
           for spk, s, e, x in utts]
     t = Transcript(utterances=us, speakers={k: Speaker(k, ROLE[k], 1.0, "input") for k in {u[0] for u in utts}})
     t.sort()
-    t.source["speaker_mode"] = "mix"
+    t.source.speaker_mode = "mix"
     return t
 
 
@@ -61,7 +61,7 @@ def test_stage_uses_the_detector_only_on_mono_audio(tmp_path):
     t = mix_transcript(("P", 0.0, 6.0, PAT), ("C", 6.1, 9.0, "and do you get any sickness with them"))
     _, m = analyze_turns(t)
     assert m["method"]["overlap_detector"]["status"] == "no audio"
-    t.source["speaker_mode"] = "multichannel"
+    t.source.speaker_mode = "multichannel"
     _, m = analyze_turns(t)
     assert "overlap_detector" not in m["method"]
 
@@ -167,6 +167,34 @@ def test_voice_before_the_double_talk_decides_who_cut_in():
     [ev] = [x for x in detector_events(tl, [(s, e, 0.9)], voice=voice) if x["type"] == "interruption"]
     assert (ev["by"], ev["of"], ev["evidence"]) == ("clinician", "patient", "overlap_detector_voice")
     assert ev["voice_before"] <= -VOICE_FLIP
+
+
+def test_voice_check_reuses_the_diarizers_centroids():
+    from analyzer.speech.diarize import diarize
+    from analyzer.turntaking.voice import VoiceJudge
+
+    mix, spans, (s, e) = _two_voice_visit()
+    d = diarize(mix, 16000, speech=[(a, b) for _, a, b, _ in spans], num_speakers=2)
+    # The diarizer's speaker ids, named after the transcript's speakers whose lines they hold.
+    held = {who: max(d.speakers, key=lambda sid: sum(max(0.0, min(b, t.end) - max(a, t.start))
+                                                      for w, a, b, _ in spans if w == who for t in d.turns
+                                                      if t.speaker == sid)) for who in ("C", "P")}
+    assert held["C"] != held["P"]
+    p3 = spans[2]
+    cut = s - 1.6
+    t = mix_transcript(spans[0], spans[1], ("P", p3[1], cut - 0.05, "it starts at the back of my head and then"),
+                       ("C", cut, p3[2], "it moves round to the front by the afternoon"), spans[3])
+    tl = build_timeline(t)
+    segs = {sid: [(g.start, g.end) for g in gs] for sid, gs in tl.segments.items()}
+    voice = VoiceJudge(mix, segs, [(s, e)], centroids={who: d.centroids[sid] for who, sid in held.items()})
+    assert voice.centroid_source == "diarizer"
+    for who, sid in held.items():
+        assert np.allclose(voice.centroids[who], d.centroids[sid], atol=1e-6)
+    [ev] = [x for x in detector_events(tl, [(s, e, 0.9)], voice=voice) if x["type"] == "interruption"]
+    assert (ev["by"], ev["of"], ev["evidence"]) == ("clinician", "patient", "overlap_detector_voice")
+    # Centroids that miss one of the transcript's speakers are not used: both are embedded again.
+    partial = VoiceJudge(mix, segs, [(s, e)], centroids={"C": d.centroids[held["C"]]})
+    assert partial.centroid_source == "transcript" and set(partial.centroids) == {"C", "P"}
 
 
 def test_voice_change_across_a_region_the_words_miss_is_an_interruption():

@@ -74,7 +74,8 @@ def doors(request, tmp_path_factory):
     user = store.local_user()
     v = visits.add_visit(store, user, [visits.Upload(path.name, path.read_bytes())],
                          visits.ConsentAnswer(True, "the patient", "verbal, scripted", "tester"))
-    assert jobs.wait(visits.start(store, v), timeout=1200).state == "done"
+    job = jobs.wait(visits.start(store, v), timeout=1200)
+    assert job.state == "done", job.error
     out["app"] = store.load_analysis(user, v.id)
     v = store.get_visit(user, v.id)
     assert jobs.wait(visits.change_roles(store, user, v, swapped(out["app"])), timeout=600).state == "done"

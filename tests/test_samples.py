@@ -14,7 +14,7 @@ TINY = Options(model="tiny.en")
 def test_stereo_sample_roles_and_text(visit):
     audio = SAMPLES / f"{visit}_stereo.ogg"
     t = load_input(audio, TINY)
-    assert t.source["speaker_mode"] == "multichannel"
+    assert t.source.get("speaker_mode") == "multichannel"
     roles = {sp.channel: sp.role for sp in t.speakers.values()}
     assert roles == {0: "clinician", 1: "patient"}  # clinician is on the left channel
     hyp = " ".join(u.text for u in t.utterances)

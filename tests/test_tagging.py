@@ -318,12 +318,12 @@ def test_imported_transcript_keeps_boundaries_and_order(tagger):
     tagger.tag_transcript(t)
     assert [(u.speaker, u.role, u.text) for u in t.utterances] == before
     for u in t.utterances:
-        assert isinstance(u.extra["tags"], list)
-        for tg in u.extra["tags"]:
+        assert isinstance(u.tags, list)
+        for tg in (x.to_dict() for x in u.tags):
             assert u.text[slice(*tg["span"])].strip()
-        assert ("main" in u.extra) == (u.role == "clinician")
+        assert (u.main is not None) == (u.role == "clinician")
     clin = [u for u in t.utterances if u.role == "clinician"]
-    assert sum(any(x["label"].startswith("question.") for x in u.extra["tags"]) for u in clin) >= 5
+    assert sum(any(x.label.startswith("question.") for x in u.tags) for u in clin) >= 5
 
 
 def test_cli_analyze_writes_tags_and_main(tmp_path, tagger):

@@ -19,15 +19,15 @@ def test_jfk_text_and_word_times(jfk):
     assert all(0 <= w.start <= w.end <= 11.1 for w in words)
     assert all(a.start <= b.start for a, b in zip(words, words[1:]))
     # jfk.flac is "stereo" with the same mix on both channels: treated as one mix.
-    assert t.source["speaker_mode"] == "mix"
-    assert t.source["model_verified"] is True
+    assert t.source.get("speaker_mode") == "mix"
+    assert t.source.get("model_verified") is True
     assert len(t.speakers) == 1
     assert any("only one speaker" in w for w in t.warnings)
 
 
 def test_stereo_channels_are_two_speakers_with_their_own_text(stereo_wav):
     t = load_input(stereo_wav, TINY)
-    assert t.source["speaker_mode"] == "multichannel"
+    assert t.source.get("speaker_mode") == "multichannel"
     assert len(t.speakers) == 2
     by_channel = {sp.channel: sid for sid, sp in t.speakers.items()}
     left = " ".join(u.text for u in t.utterances if u.speaker == by_channel[0])
@@ -43,9 +43,9 @@ def test_stereo_channels_are_two_speakers_with_their_own_text(stereo_wav):
 
 def test_base_model_default_detects_english(jfk):
     t = transcribe_audio(jfk, Options())
-    assert t.source["model"] == "base"
-    assert t.source["language"] == "en"
-    assert t.source["language_probability"] > 0.5
+    assert t.source.get("model") == "base"
+    assert t.source.get("language") == "en"
+    assert t.source.get("language_probability") > 0.5
     assert wer(JFK_TEXT, " ".join(u.text for u in t.utterances)) <= 0.05
     assert not any("not English" in w for w in t.warnings)
 
@@ -62,7 +62,7 @@ def test_non_english_speech_warns(tmp_path):
                     "Guten Tag, ich habe seit drei Wochen starke Kopfschmerzen und kann nachts nicht schlafen. "
                     "Meine Mutter hatte auch Migräne, deshalb mache ich mir Sorgen."], check=True)
     t = transcribe_audio(wav, Options())
-    assert t.source["language"] == "de"
+    assert t.source.get("language") == "de"
     assert any("not English" in w for w in t.warnings)
 
 
@@ -84,14 +84,14 @@ def test_transcript_json_roundtrip(stereo_wav, tmp_path):
 
 def test_language_forced(jfk):
     t = transcribe_audio(jfk, Options(language="en"))
-    assert t.source["language"] == "en"
+    assert t.source.get("language") == "en"
 
 
 def test_mic_bleed_is_removed():
     """The same word on two mics at once stays only on the louder one, so does a word another mic
     hears 12 dB louder; real overlap stays."""
     from analyzer.model import Word
-    from analyzer.speakers import drop_crosstalk
+    from analyzer.speech.channels import drop_crosstalk
 
     sr = 16000
     samples = np.zeros((2, sr * 3), np.float32)

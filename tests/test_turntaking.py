@@ -6,6 +6,7 @@ import json
 import pytest
 
 from analyzer.model import Speaker, Transcript, Utterance, Word
+from analyzer.records import Tag
 from analyzer.turntaking import analyze_turns, is_backchannel, is_unfinished, norm_words, run_stage
 
 from conftest import ROOT, SAMPLES
@@ -27,7 +28,7 @@ def make(*utts, mode: str | None = None, words: dict | None = None) -> Transcrip
     t = Transcript(utterances=us, speakers={s: Speaker(s, ROLE[s], 1.0, "input") for s in {u[0] for u in utts}})
     t.sort()
     if mode:
-        t.source["speaker_mode"] = mode
+        t.source.speaker_mode = mode
     return t
 
 
@@ -366,10 +367,10 @@ def test_agenda_from_tags_or_cues():
     t = make(("C", 0.0, 2.0, "Is there anything else you wanted to talk about?"), ("P", 2.5, 4.0, "No, that's all."))
     _, m = analyze_turns(t)
     assert m["agenda_elicited"]["value"] is True and m["agenda_elicited"]["source"] == "cues"
-    t.utterances[0].extra["tags"] = [{"label": "closed_question", "score": 0.9}]
+    t.utterances[0].tags = [Tag("closed_question", 0.9)]
     _, m = analyze_turns(t)
     assert m["agenda_elicited"]["value"] is False and m["agenda_elicited"]["source"] == "tags"
-    t.utterances[0].extra["tags"] = [{"label": "agenda", "score": 0.8}]
+    t.utterances[0].tags = [Tag("agenda", 0.8)]
     _, m = analyze_turns(t)
     assert m["agenda_elicited"]["value"] is True and m["agenda_elicited"]["source"] == "tags"
 
@@ -414,7 +415,7 @@ def test_stage_registers_and_writes_events_and_metrics():
     d = json.loads(t.to_json())
     assert d["events"][0]["type"] == "interruption" and "talk_share" in d["metrics"]
     again = Transcript.from_dict(d)  # the keys survive a round trip through the JSON form
-    assert again.extra["events"] == d["events"] and again.extra["metrics"] == d["metrics"]
+    assert [e.to_dict() for e in again.events] == d["events"] and again.metrics.to_dict() == d["metrics"]
 
 
 def test_sample_poor_visit_reference():
@@ -441,8 +442,8 @@ def test_textgrid_pair_import(tmp_path):
 
     t = load_input(ROOT / "tests" / "fixtures" / "transcripts" / "day1_consultation01_doctor.TextGrid")
     run_stage(t)
-    m = t.extra["metrics"]
+    m = t.metrics.to_dict()
     assert m["method"]["timing"] == "utterances"
     assert 0.3 < m["talk_share"]["patient"] < 0.6
     assert m["opening_statement"]["start"] == pytest.approx(12.6, abs=0.05)
-    assert all(t.extra["events"][i]["at"] <= t.extra["events"][i + 1]["at"] for i in range(len(t.extra["events"]) - 1))
+    assert all(a.at <= b.at for a, b in zip(t.events, t.events[1:]))

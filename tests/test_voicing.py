@@ -6,6 +6,7 @@ import soundfile as sf
 
 from analyzer.model import Speaker, Transcript, Utterance, Word
 from analyzer.turntaking import analyze_turns
+from analyzer.records import Source
 from analyzer.turntaking.source_audio import SourceAudio
 from analyzer.turntaking.timeline import Tok, build_timeline
 from analyzer.turntaking.voicing import SR, frame_db, snap_edges, voiced_mask
@@ -69,7 +70,7 @@ def test_stage_snaps_stereo_onsets_from_the_audio_file(tmp_path):
         Utterance(speaker="S1", role="clinician", start=5.2, end=6.5, text="Sorry, which side again?", words=cw)],
         speakers={"S1": Speaker("S1", "clinician", 1.0, "input", channel=0),
                   "S2": Speaker("S2", "patient", 1.0, "input", channel=1)})
-    t.source = {"kind": "audio", "file": "visit.wav", "speaker_mode": "multichannel"}
+    t.source = Source(kind="audio", file="visit.wav", speaker_mode="multichannel")
     ev, m = analyze_turns(t, SourceAudio.from_file(path))
     [e] = [e for e in ev if e["type"] in ("interruption", "overlap")]
     assert e["type"] == "interruption" and abs(e["at"] - 4.8) <= 0.03
@@ -80,7 +81,7 @@ def test_stage_snaps_stereo_onsets_from_the_audio_file(tmp_path):
     assert e2["type"] == "overlap" and e2["reason"] == "near_end"
     assert m2["method"]["word_edges"]["status"] == "audio file not available"
     # Mono (one mix) is never snapped: the other voice is in the same signal.
-    t.source.update(speaker_mode="mix")
+    t.source.speaker_mode = "mix"
     assert build_timeline(t, SourceAudio.from_file(path)).refined["status"] == "not multichannel audio"
 
 

@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 
-from analyzer import weights
+from analyzer.speech import weights
 from analyzer.errors import ModelError
-from analyzer.weights import BUNDLED, BundledModel, resolve_model, sha256_file
+from analyzer.speech.weights import BUNDLED, BundledModel, resolve_model, sha256_file
 
 
 def test_bundled_models_verify():
@@ -63,7 +63,7 @@ def test_unknown_name_and_local_folder(tmp_path):
     shutil.copytree(src, local)
     r = resolve_model(str(local))
     assert r.sha256 == BUNDLED["tiny.en"].sha256
-    from analyzer.asr import Transcriber
+    from analyzer.speech.asr import Transcriber
 
     tr = Transcriber(str(local))
     assert tr.resolved.multilingual is False  # an English-only model: language is not detected

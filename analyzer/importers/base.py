@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from ..errors import InputError
 from ..model import Speaker, Transcript
+from ..records import Source
 
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 20 * MB
@@ -170,7 +171,7 @@ def finish(t: Transcript, fmt: str, path: Path | list[Path], extra_source: dict 
     first = path[0] if isinstance(path, list) else path
     if not t.utterances:
         raise InputError(first, "no utterances found in the transcript")
-    t.source = {"kind": "transcript", "format": fmt, "file": str(first), **(extra_source or {})}
+    t.source = Source.from_dict({"kind": "transcript", "format": fmt, "file": str(first), **(extra_source or {})})
     t.sort()
     t.ensure_speakers()
     return t

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import Transcript
+from ..records import Source
 from .base import MB, Importer, finish
 
 
@@ -36,7 +37,7 @@ class JsonImporter(Importer):
                         for u in raw["utterances"] if isinstance(u, dict) and u.get("role") in ("clinician", "patient")}
         except Exception:  # already validated by from_json; this is only a refinement
             listed, explicit = set(), set()
-        previous = t.source
+        previous = t.source.to_dict()
         t.warnings[:0] = list(warnings)
         t = finish(t, self.format, path)
         for sid, sp in t.speakers.items():
@@ -47,7 +48,8 @@ class JsonImporter(Importer):
             # this file, and "original_source" points at where it first came from (kept, never nested).
             origin = previous.get("original_source") or {k: previous[k] for k in ("kind", "format", "file")
                                                           if k in previous}
-            t.source = {**{k: v for k, v in previous.items() if k != "original_source"}, **t.source}
-            if origin and origin != {k: t.source[k] for k in origin if k in t.source}:
-                t.source["original_source"] = origin
+            merged = {**{k: v for k, v in previous.items() if k != "original_source"}, **t.source.to_dict()}
+            if origin and origin != {k: merged[k] for k in origin if k in merged}:
+                merged["original_source"] = origin
+            t.source = Source.from_dict(merged)
         return t

@@ -1,6 +1,6 @@
 """Frame features for the overlapped-speech detector: one row per 100 ms cell of mono 16 kHz audio.
 
-Per 10 ms frame: the diarizer's 40-band log-mel power (``analyzer.diarize.mel_frames``), taken
+Per 10 ms frame: the diarizer's 40-band log-mel power (``analyzer.speech.features.mel_frames``), taken
 relative to the recording's own speech level (two voices at once are louder than either) and
 spectral shape, plus a pitch-range cepstrum of a 32 ms frame (two voices at different pitch
 blur the single peak a lone voice gives). Per cell: mean, spread and frame-to-frame change of
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..diarize import FPS, HOP_SAMPLES, mel_frames
+from ..speech.features import FPS, HOP_SAMPLES, mel_frames
 
 CELL_S = 0.1
 CELL = int(round(CELL_S * FPS))  # 10 ms frames per cell

@@ -362,7 +362,7 @@ def _check_consent(consent: Consent | None) -> Consent:
 
 def _check_input(paths: list[Path], options: dict | None) -> tuple[dict | None, str, float | None]:
     """Import a transcript (kept as JSON) or probe a recording; InputError for anything unusable."""
-    from .. import audio as audio_mod
+    from ..speech import audio as audio_mod
     from ..importers import is_transcript_path
 
     if not paths:

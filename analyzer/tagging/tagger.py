@@ -113,14 +113,11 @@ class Tagger:
     def tag_transcript(self, t, progress: Callable[[float], None] | None = None) -> None:
         roles = [u.role for u in t.utterances]
         texts = [u.text for u in t.utterances]
+        from ..records import Tag as TagRecord
+
         for u, res in zip(t.utterances, self.tag(roles, texts, progress)):
-            u.extra["tags"] = res["tags"]
-            if "main" in res:
-                u.extra["main"] = res["main"]
-                u.extra["main_score"] = res["main_score"]
-            else:
-                u.extra.pop("main", None)
-                u.extra.pop("main_score", None)
+            u.tags = [TagRecord.from_dict(tg) for tg in res["tags"]]
+            u.main, u.main_score = res.get("main"), res.get("main_score")
 
 
 _TAGGER: Tagger | None = None

@@ -2,10 +2,10 @@
 
 Registered as the pipeline stage ``turns``. It reads the transcript (utterances, their word
 times when the input was audio, roles) and adds two top-level keys to the analysis JSON
-(through ``Transcript.extra``): ``events`` (a list in time order) and ``metrics``.
+(typed ``Transcript.events`` and ``Transcript.metrics``): ``events`` (a list in time order) and ``metrics``.
 
-Definitions (issue 4; the constants below are the numbers)
-----------------------------------------------------------
+Definitions (the constants below are the numbers)
+---------------------------------------------------
 Speech is handled as *tokens* (words with times): the ASR word times when the input was audio,
 otherwise each utterance's words spread over its interval in proportion to their length in
 characters (i.e. at an even speaking rate). On multichannel audio (one microphone per speaker)
@@ -42,7 +42,7 @@ At each onset of speaker B, if another speaker A is talking (inside one of A's s
   come), "few_words" (A's utterance has fewer than 4 words);
 - ``interruption`` otherwise: A's utterance has 4+ words and at least 1.0 s of it is still to
   come (exactly 1.0 s counts). ``succeeded`` when A stops no later than ``YIELD_WITHIN`` (2.5 s)
-  after B came in (``of_stopped_after_s``). The issue says "within ~1 s"; because an
+  after B came in (``of_stopped_after_s``). A "within ~1 s" rule cannot work: because an
   interruption needs 1.0 s of A still to come, A can never stop sooner than that, so the
   window is 1.0 s plus ~1.5 s to finish the word or phrase in flight (the scripted sample
   interruptions, where the patient stops 1.1-2.1 s after being cut into, are successes).
@@ -78,7 +78,7 @@ the transcript left out. ``metrics.method.overlap_detector`` says whether it ran
 be gone when a saved transcript is re-analysed). Without it, mono gives no interruptions.
 A speaker change within ``CUT_OFF_GAP`` (0.25 s) of the other's last word, after 4+ words
 ending mid-clause, is still listed as an ``overlap`` with ``reason: "possible_cut_off"``
-(low confidence). Figures: README "Turn-taking".
+(low confidence). Figures: docs/turn-taking.md and docs/benchmarks.md.
 
 Metrics: see ``turn_metrics``. Without times (plain text) the metrics that need none (words,
 word share, turns, longest monologue in words, questions, agenda) are given and
@@ -89,6 +89,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Transcript
+from ..records import Event, Metrics
 from ..runner import register_stage
 from .source_audio import SourceAudio
 from .params import PARAMETERS
@@ -108,8 +109,8 @@ def analyze_turns(t: Transcript, audio: SourceAudio | None = None) -> tuple[list
     if t.has_times and t.utterances:
         timing = "words" if all(u.words for u in t.utterances if u.text.strip()) else (
             "words+utterances" if any(u.words for u in t.utterances) else "utterances")
-    method = {"timing": timing, "speaker_mode": t.source.get("speaker_mode") or t.source.get("kind"),
-              "cut_off_rule": str(t.source.get("speaker_mode", "")) == "mix", "parameters": PARAMETERS}
+    method = {"timing": timing, "speaker_mode": t.source.speaker_mode or t.source.kind or None,
+              "cut_off_rule": t.source.speaker_mode == "mix", "parameters": PARAMETERS}
     if not t.utterances:
         return [], {"method": method, "missing": {"everything": "the transcript has no utterances"}}
     if timing == "none":
@@ -179,8 +180,8 @@ def _add_detector_events(t: Transcript, tl, events: list[dict[str, Any]], audio:
 def run_stage(t: Transcript, audio: SourceAudio | None = None) -> None:
     """Add ``events`` and ``metrics`` to ``t`` (``audio``: the visit's decoded recording, if any)."""
     events, metrics = analyze_turns(t, audio)
-    t.extra["events"] = events
-    t.extra["metrics"] = metrics
+    t.events = [Event.from_dict(e) for e in events]
+    t.metrics = Metrics.from_dict(metrics)
 
 
 @register_stage("turns", label="Turn-taking: interruptions, talk time", assigns=("events", "metrics"),

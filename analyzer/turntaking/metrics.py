@@ -74,21 +74,12 @@ def _stats(xs: list[float]) -> dict[str, Any]:
 
 
 def _tag_labels(u: Utterance, min_score: float = 0.5) -> set[str]:
-    tags = u.extra.get("tags")
-    out: set[str] = set()
-    if isinstance(tags, list):
-        for tg in tags:
-            if isinstance(tg, dict) and isinstance(tg.get("label"), str):
-                sc = tg.get("score")
-                if sc is None or (isinstance(sc, (int, float)) and sc >= min_score):
-                    out.add(tg["label"].lower())
-            elif isinstance(tg, str):
-                out.add(tg.lower())
-    return out
+    return {tg.label.lower() for tg in u.tags or ()
+            if not isinstance(tg.score, (int, float)) or tg.score >= min_score}
 
 
 def _has_tags(t: Transcript) -> bool:
-    return any("tags" in u.extra for u in t.utterances)
+    return any(u.tags is not None for u in t.utterances)
 
 
 def _last_sentence(text: str) -> str:

@@ -16,7 +16,7 @@ class SourceAudio:
 
     @classmethod
     def of(cls, audio, status: str = "used") -> "SourceAudio":
-        """From the runner's decoded ``analyzer.audio.Audio`` (None: ``status`` says why)."""
+        """From the runner's decoded ``analyzer.speech.audio.Audio`` (None: ``status`` says why)."""
         if audio is None:
             return cls(None, status if status != "used" else "no audio")
         x = audio.samples if audio.samples.ndim == 2 else audio.samples[None, :]
@@ -24,7 +24,7 @@ class SourceAudio:
 
     @classmethod
     def none(cls, t) -> "SourceAudio":
-        return cls(None, "recording not given" if t.source.get("kind") == "audio" else "no audio")
+        return cls(None, "recording not given" if t.source.is_audio else "no audio")
 
     @classmethod
     def from_file(cls, path: str | Path) -> "SourceAudio":
@@ -32,7 +32,7 @@ class SourceAudio:
         if not Path(path).is_file():
             return cls(None, "audio file not available")
         try:
-            from ..audio import load_audio
+            from ..speech.audio import load_audio
 
             return cls.of(load_audio(path, check_silence=False))
         except Exception as e:  # noqa: BLE001 - the stage still gives everything else

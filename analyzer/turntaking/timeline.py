@@ -146,7 +146,7 @@ def build_timeline(t: Transcript, audio=None, refine: bool = True) -> Timeline:
         if u.role and roles.get(u.speaker) != u.role and t.speakers.get(u.speaker) is None:
             roles[u.speaker] = u.role
         toks.setdefault(u.speaker, []).extend(_tokens_of(u, i))
-    if refine and str(t.source.get("speaker_mode", "")) == "multichannel":
+    if refine and t.source.speaker_mode == "multichannel":
         from .source_audio import SourceAudio
         from .voicing import refine_timeline_tokens
 
@@ -168,7 +168,7 @@ def build_timeline(t: Transcript, audio=None, refine: bool = True) -> Timeline:
                 j += 1
             rs.append(r)
         runs[sid] = rs
-    mix = str(t.source.get("speaker_mode", "")) == "mix"
+    mix = t.source.speaker_mode == "mix"
     tl = Timeline(roles, toks, runs, segs, mix)
     tl.refined = refined
     tl.index()

@@ -1,15 +1,20 @@
-"""Mono: whose voice is heard around a double-talk region (Resemblyzer d-vectors).
+"""Mono: whose voice is heard around a double-talk region (speaker embeddings).
 
 The diarized transcript often gives an interrupter's first words to the other speaker, so
-who cut in is judged from the voice as well: each speaker's centroid is the mean embedding of
-1.5 s windows inside that speaker's transcript segments away from any double talk, and a
-slice of audio (e.g. the 1.5 s before a region) is compared with the centroids. Uses the
-diarizer's mel front end and encoder (``analyzer.diarize``, read-only; one torch thread),
-so transcripts are not changed.
+who cut in is judged from the voice as well: a slice of audio (e.g. the 1.5 s before a region)
+is embedded with the diarizer's speaker embedding (``analyzer.speech.embedding``, one torch
+thread) and compared with each speaker's centroid. The centroids are the diarizer's own when
+the caller has them (``analyzer.speech.diarize.Diarization.centroids``, keyed by the same
+speaker ids as the transcript it made); otherwise each is the mean embedding of 1.5 s windows
+inside that speaker's transcript segments away from any double talk. Transcripts are not changed.
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
+
+from ..speech.embedding import SpeakerEmbedder
 
 WINDOW_S = 1.5  # s, as the diarizer
 CENTROID_HOP_S = 0.5  # s between centroid windows
@@ -19,21 +24,19 @@ MIN_WINDOWS = 3  # a speaker needs this many clean windows for a centroid
 
 
 class VoiceJudge:
-    """Speaker centroids of one recording and similarity of any slice to them."""
+    """Speaker centroids of one recording and similarity of any slice to them.
+
+    samples: 16 kHz mono float32; segments: speaker id -> that speaker's (start, end) in the
+    transcript; avoid: double-talk regions. centroids: speaker id -> unit-length embedding
+    (the diarizer's), used when it has every speaker of ``segments``; otherwise the centroids
+    are embedded from the segments.
+    """
 
     def __init__(self, samples: np.ndarray, segments: dict[str, list[tuple[float, float]]],
-                 avoid: list[tuple[float, float]]):
-        from ..diarize import FPS, HOP_SAMPLES, DEFAULT_CONFIG, _thread_limit, frame_power, mel_frames
-
-        self.x = np.asarray(samples, np.float32)
-        self.fps = FPS
-        self.n = len(self.x) // HOP_SAMPLES + 1
-        self.mel = mel_frames(self.x)
-        fp = frame_power(self.x, HOP_SAMPLES)
-        self.fpow = np.zeros(self.n, np.float32)
-        self.fpow[: len(fp)] = fp
-        self.cfg = DEFAULT_CONFIG
-        self._limit = _thread_limit
+                 avoid: list[tuple[float, float]], centroids: Mapping[str, np.ndarray] | None = None):
+        self.embedder = SpeakerEmbedder(samples)
+        self.fps = self.embedder.fps
+        self.fpow = self.embedder.frame_power
         bad = sorted((a - CLEAR_OF_S, b + CLEAR_OF_S) for a, b in avoid)
         spans, owner = [], []
         for sid, segs in segments.items():
@@ -49,22 +52,24 @@ class VoiceJudge:
             spans, owner = [spans[i] for i in keep], [owner[i] for i in keep]
         self.centroids: dict[str, np.ndarray] = {}
         self.speech_power = float(np.median(np.concatenate(
-            [self.fpow[int(a * FPS): int(b * FPS)] for a, b in spans]))) if spans else 0.0
-        if spans:
+            [self.fpow[int(a * self.fps): int(b * self.fps)] for a, b in spans]))) if spans else 0.0
+        self.centroid_source = "none"
+        if centroids is not None and segments and all(sid in centroids for sid in segments):
+            for sid in segments:
+                c = np.asarray(centroids[sid], np.float32)
+                self.centroids[sid] = c / max(float(np.linalg.norm(c)), 1e-8)
+            self.centroid_source = "diarizer"
+        elif spans:
             emb = self.embed(spans)
             for sid in segments:
                 rows = emb[[i for i, o in enumerate(owner) if o == sid]]
                 if len(rows) >= MIN_WINDOWS:
                     c = rows.mean(axis=0)
                     self.centroids[sid] = c / max(float(np.linalg.norm(c)), 1e-8)
+            self.centroid_source = "transcript"
 
     def embed(self, spans: list[tuple[float, float]]) -> np.ndarray:
-        from ..diarize import _embed
-
-        starts = [max(0, min(self.n - 1, int(round(a * self.fps)))) for a, _ in spans]
-        ends = [max(s + 1, min(self.n, int(round(b * self.fps)))) for s, (_, b) in zip(starts, spans)]
-        with self._limit(1):
-            return _embed(self.mel, self.fpow, starts, ends, self.cfg, None, 0.0, 1.0)
+        return self.embedder.embed(spans, threads=1)
 
     def voiced(self, a: float, b: float) -> float:
         """Share of the 10 ms frames in [a, b] no more than 13 dB below the median level of

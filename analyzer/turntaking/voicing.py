@@ -186,7 +186,7 @@ def snap_edges(toks: list, mask: np.ndarray) -> int:
 def channel_samples(t, audio) -> tuple[dict[int, np.ndarray] | None, str]:
     """({channel: 16 kHz samples}, status) of a multichannel transcript's recording
     (``audio``: a ``source_audio.SourceAudio``)."""
-    if t.source.get("kind") != "audio" or t.source.get("speaker_mode") != "multichannel":
+    if not t.source.is_audio or t.source.speaker_mode != "multichannel":
         return None, "not multichannel audio"
     x, status = audio.samples, audio.status
     if x is None:

@@ -112,7 +112,7 @@ def start(store, visit) -> jobs.Job | None:
 
 
 def _channels(store, visit) -> int | None:
-    from .. import audio as audio_mod
+    from ..speech import audio as audio_mod
     from ..store import blobs
 
     try:

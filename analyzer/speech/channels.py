@@ -1,10 +1,12 @@
-"""Audio -> speaker-attributed transcript.
+"""Channel planning: one speaker per channel, or one mix of everyone.
 
 Two ways to know who spoke:
 - one speaker per channel (lapel mics, one mic per person): each channel is transcribed on
-  its own, so each speaker's timing is exact and overlapping speech stays overlapping;
+  its own, so each speaker's timing is exact and overlapping speech stays overlapping; words
+  a mic only hears as the other speaker's bleed are dropped here;
 - one mix (mono, or channels carrying the same mix): the mix is transcribed once, then voice
-  embeddings cluster the speech into speakers and words are assigned to them by time.
+  embeddings cluster the speech into speakers (``diarize``) and words are assigned to them
+  by time (``words``).
 """
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model import Utterance, Word, group_words
 from .audio import SAMPLE_RATE, SILENCE_DBFS, Audio, loudest_window_dbfs
-from .model import Speaker, Utterance, Word, group_words
 
 # Channels whose waveforms correlate this much carry the same mix (a stereo phone recording,
 # a mono file saved as stereo); separate lapel mics with bleed correlate far less.
@@ -126,23 +128,3 @@ def merge_by_time(per_speaker: list[list[Utterance]]) -> list[Utterance]:
     merged.sort(key=lambda u: (u.start, u.end))
     return merged
 
-
-def diarized_utterances(
-    samples: np.ndarray,
-    words: list[Word],
-    speech: list[tuple[float, float]],
-    num_speakers: int | None,
-    progress=None,
-) -> tuple[list[Utterance], dict[str, Speaker]]:
-    """Cluster voices in a mix and split the word stream at speaker changes."""
-    from . import diarize
-
-    turns = diarize.diarize(samples, SAMPLE_RATE, speech=speech, num_speakers=num_speakers, progress=progress)
-    if not turns:
-        return [], {}
-    attributed = diarize.assign_words(words, turns)
-    utts = diarize.split_by_speaker(attributed)
-    speakers = {}
-    for u in utts:
-        speakers.setdefault(u.speaker, Speaker(id=u.speaker))
-    return utts, speakers

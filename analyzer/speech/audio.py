@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 SAMPLE_RATE = 16000
 DEFAULT_MAX_HOURS = 3.0

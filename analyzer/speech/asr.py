@@ -7,8 +7,8 @@ from typing import Callable
 
 import numpy as np
 
-from .model import Word
-from .runtime import asr_threads
+from ..model import Word
+from ..runtime import asr_threads
 from .weights import ResolvedModel, resolve_model
 
 
