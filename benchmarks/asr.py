@@ -119,7 +119,7 @@ def long_visit(minutes: float, workdir: Path) -> Path | None:
 
     from benchmarks.synth import read_audio, write_audio
 
-    monos = sorted((ROOT / "sample_audio").glob("*_mono.ogg"))
+    monos = sorted((ROOT / "analyzer" / "assets" / "samples").glob("*_mono.ogg"))
     if not monos:
         return None
     pieces, utts, offset, sr = [], [], 0.0, 16000
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="save the figures here")
     args = ap.parse_args(argv)
 
-    files = args.files or sorted((ROOT / "sample_audio").glob("*_visit_*.ogg"))
+    files = args.files or sorted((ROOT / "analyzer" / "assets" / "samples").glob("*_visit_*.ogg"))
     if not args.files:
         files += [p for p in (SHARED / "audio" / "jfk.flac", SHARED / "audio" / "stereo_diarization.wav") if p.exists()]
     rows = []

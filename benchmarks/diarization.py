@@ -26,9 +26,9 @@ slow (~2 min per 20 min of audio). DER was cross-checked against pyannote.metric
 (DiarizationErrorRate(collar=0.5, skip_overlap=False)): equal within 0.05 %.
 
 Examples
-  python3 benchmarks/diarization.py            # sample_audio + 8 PriMock57 x 5 min + real voices
+  python3 benchmarks/diarization.py            # the sample visits + 8 PriMock57 x 5 min + real voices
   python3 benchmarks/diarization.py --real
-  python3 benchmarks/diarization.py --data sample_audio
+  python3 benchmarks/diarization.py --data analyzer/assets/samples
   python3 benchmarks/diarization.py --data ../shared/data/primock57/transcripts --limit 6 --minutes 4
   python3 benchmarks/diarization.py --json /tmp/diar.json      # all sets
 """
@@ -583,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     datas = list(args.data)
     real = args.real
     if not datas and not real:
-        datas = [p for p in (ROOT / "sample_audio", SHARED / "primock57" / "transcripts") if p.exists()]
+        datas = [p for p in (ROOT / "analyzer" / "assets" / "samples", SHARED / "primock57" / "transcripts") if p.exists()]
         real = True
         # The default run should take minutes, not an hour: 8 consultations, first 5 minutes.
         args.limit = 8 if args.limit is None else args.limit

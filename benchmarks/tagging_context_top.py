@@ -4,7 +4,7 @@ together with the patient turns around it. An experiment, not used by the tagger
     python benchmarks/tagging_context_top.py --cv 5          # grouped CV: stack, top, their average
 
 measures it against the shipped stack on the same grouped folds (~6-17 min of CPU per fold on
-this 2-core machine, one torch thread). See models/tagging/cards/main_behaviour.md for figures.
+this 2-core machine, one torch thread). See analyzer/assets/tagging/cards/main_behaviour.md for figures.
 
 The frozen encoder runs once per utterance (its layer-4 token states are kept); for each
 clinician turn the top concatenates [clinician tokens; previous patient turn's last tokens;

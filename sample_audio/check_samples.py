@@ -21,6 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+SAMPLES = HERE.parent / "analyzer" / "assets" / "samples"  # the recordings and their references
 
 from benchmarks import synth  # noqa: E402
 
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None, help="faster-whisper model dir (default: /tmp/base)")
     ap.add_argument("--out", type=Path, default=HERE / "check_results.json")
     args = ap.parse_args(argv)
-    refs = sorted(HERE.glob("*_reference.json"))
+    refs = sorted(SAMPLES.glob("*_reference.json"))
     if args.visits:
         refs = [r for r in refs if r.name[: -len("_reference.json")] in args.visits]
     model_path = args.model or _default_model()
@@ -61,12 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         utts = sorted(ref["utterances"], key=lambda u: (u["start"], u["end"]))
         channels = ref["source"]["stereo_channels"]
         jobs = [(f"{visit}_mono.ogg", None, [u["text"] for u in utts])]
-        stereo, _ = synth.read_audio(HERE / f"{visit}_stereo.ogg", sr=SR)
+        stereo, _ = synth.read_audio(SAMPLES / f"{visit}_stereo.ogg", sr=SR)
         for i, role in enumerate(channels):
             jobs.append((f"{visit}_stereo.ogg", i, [u["text"] for u in utts if u["role"] == role]))
         for name, ch, ref_texts in jobs:
             if ch is None:
-                audio = synth.read_audio(HERE / name, sr=SR, mono=True)[0]
+                audio = synth.read_audio(SAMPLES / name, sr=SR, mono=True)[0]
             else:
                 audio = stereo[ch]
             t0 = time.time()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerate the sample visits in sample_audio/ from sample_audio/scripts/*.txt.
+"""Regenerate the sample visits in analyzer/assets/samples/ from sample_audio/scripts/*.txt.
 
-For each script <visit>.txt this writes, next to this file:
+For each script <visit>.txt this writes, into the package (the app offers the stereo files):
   <visit>_stereo.ogg     Opus, clinician on the left channel, patient on the right
   <visit>_mono.ogg       Opus, the two channels mixed
   <visit>_reference.json the reference transcript (analyzer.model.Transcript JSON)
@@ -225,7 +225,7 @@ def make_visit(script: Path, out_dir: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("visits", nargs="*", help="script names (default: all in sample_audio/scripts)")
-    ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument("--out", type=Path, default=ROOT / "analyzer" / "assets" / "samples")
     args = ap.parse_args(argv)
     scripts = sorted((HERE / "scripts").glob("*.txt"))
     if args.visits:

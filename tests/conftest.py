@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-SAMPLES = ROOT / "sample_audio"
+DATA = ROOT / "tests" / "data"  # third-party files the repository carries (tests/data/README.md)
+SAMPLES = ROOT / "analyzer" / "assets" / "samples"
 
 os.environ.setdefault("VISIT_ANALYZER_THREADS", "2")
 # The same native thread budget as every entry point (CLI, app, worker): in-process analyses in the
@@ -15,21 +15,21 @@ from analyzer.runtime import limit_native_threads  # noqa: E402
 limit_native_threads()
 
 
-def shared(*parts: str) -> Path:
-    p = SHARED.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"shared data not found: {p}")
+def data(*parts: str) -> Path:
+    """A file of tests/data. It ships with the repository, so a missing one fails the test."""
+    p = DATA.joinpath(*parts)
+    assert p.exists(), f"test data missing: {p} (see tests/data/README.md)"
     return p
 
 
 @pytest.fixture(scope="session")
 def jfk() -> Path:
-    return shared("audio", "jfk.flac")
+    return data("audio", "jfk.flac")
 
 
 @pytest.fixture(scope="session")
 def stereo_wav() -> Path:
-    return shared("audio", "stereo_diarization.wav")
+    return data("audio", "stereo_diarization.wav")
 
 
 JFK_TEXT = ("And so my fellow Americans, ask not what your country can do for you, "

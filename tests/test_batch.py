@@ -84,7 +84,7 @@ def test_killed_batch_resumes(tmp_path):
     folder = tmp_path / "visits"
     folder.mkdir()
     shutil.copy(FIX / "aci_bench_D2N019.txt", folder / "a_elbow.txt")
-    shutil.copy(ROOT / "sample_audio" / "poor_visit_mono.ogg", folder / "b_poor.ogg")
+    shutil.copy(ROOT / "analyzer" / "assets" / "samples" / "poor_visit_mono.ogg", folder / "b_poor.ogg")
     shutil.copy(FIX / "labels.txt", folder / "c_labels.txt")
     data = tmp_path / "data"
     cmd = CLI + ["batch", str(folder), "--data-dir", str(data), "--consent", CONSENT, "--model", "tiny.en"]

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 VISIT = ROOT / "tests" / "fixtures" / "transcripts" / "unlabelled_visit.txt"
-RECORDING = ROOT / "sample_audio" / "poor_visit_mono.ogg"
+RECORDING = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_mono.ogg"
 
 
 def run(*args, cwd: Path, env: dict | None = None):

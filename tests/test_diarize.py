@@ -1,7 +1,7 @@
 """Speaker diarization on real speech (jfk.flac and the two voices of stereo_diarization.wav).
 
 The real voices are spliced into a conversation at known times, so DER can be checked.
-Shared data lives beside the repo (../shared/data); the tests skip if it is absent.
+Both recordings are in tests/data/audio (faster-whisper test data, MIT).
 """
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from analyzer.speech.diarize import Turn, diarize
 from analyzer.speech.words import assign_words, split_by_speaker
 
 SR = 16000
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-AUDIO = DATA / "audio"
 
 # Word boundaries (s): faster-whisper word times snapped to the quietest 10 ms nearby (as in
 # benchmarks/diarization.py, real-voice mode). Turns are cut only at these.
@@ -41,11 +39,8 @@ def _read(path: Path) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def voices() -> dict[str, np.ndarray]:
-    jfk, st = AUDIO / "jfk.flac", AUDIO / "stereo_diarization.wav"
-    if not jfk.exists() or not st.exists():
-        pytest.skip(f"shared audio not found in {AUDIO}")
-    s = _read(st)
+def voices(jfk: Path, stereo_wav: Path) -> dict[str, np.ndarray]:
+    s = _read(stereo_wav)
     return {"jfk": _read(jfk).mean(axis=0), "left": s[0], "right": s[1]}
 
 

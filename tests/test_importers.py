@@ -23,9 +23,9 @@ from analyzer.model import Transcript
 
 FIX = Path(__file__).parent / "fixtures" / "transcripts"
 BAD = FIX / "bad"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-PRIMOCK = SHARED / "primock57" / "transcripts"
-ACI = SHARED / "aci_bench"
+DATA = Path(__file__).parent / "data"
+PRIMOCK = DATA / "primock57" / "transcripts"
+ACI = DATA / "aci_bench"
 PAIR = [FIX / "day1_consultation01_doctor.TextGrid", FIX / "day1_consultation01_patient.TextGrid"]
 
 
@@ -489,10 +489,6 @@ def test_fuzz_json_structure(doc):
 # --------------------------------------------------------------------------- the real data sets
 
 
-needs_shared = pytest.mark.skipif(not (PRIMOCK.is_dir() and ACI.is_dir()), reason="../shared data not present")
-
-
-@needs_shared
 def test_all_primock57_pairs():
     doctors = sorted(PRIMOCK.glob("*_doctor.TextGrid"))
     assert len(doctors) >= 30
@@ -503,7 +499,6 @@ def test_all_primock57_pairs():
         assert not t.warnings, (doc.name, t.warnings)
 
 
-@needs_shared
 def test_all_aci_bench_dialogues(tmp_path):
     rows = aci_rows()
     assert len(rows) >= 80

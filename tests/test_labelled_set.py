@@ -1,8 +1,8 @@
 """Validation of the hand-labelled medical test set (models/labelling/medical_testset.jsonl).
 
 Quick and model-free: structure, label vocabulary, role rules, size, positives per rare label,
-and - when ../shared/data is present - that every text and its context come verbatim from its
-source visit through the project's importers.
+and that every text and its context come verbatim from its source visit (tests/data: PriMock57
+and ACI-Bench) through the project's importers.
 """
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SET = REPO / "models" / "labelling" / "medical_testset.jsonl"
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).parent / "data"
 
 CLINICIAN_LABELS = {
     "question.open", "question.closed", "reflection.simple", "reflection.complex", "empathy",
@@ -104,10 +103,7 @@ def test_enough_positives_for_rare_labels():
     assert not short, short
 
 
-# --- texts come from their sources (only where the shared data is present) -----------------
-
-needs_data = pytest.mark.skipif(not (DATA / "primock57").is_dir() or not (DATA / "aci_bench").is_dir(),
-                                reason="../shared/data is not present")
+# --- texts come from their sources ---------------------------------------------------------
 
 
 @lru_cache(maxsize=None)
@@ -134,7 +130,6 @@ def _visit(source: str, visit: str) -> list[tuple[str, str]]:
     return [(u.role, u.text) for u in t.utterances]
 
 
-@needs_data
 def test_texts_and_context_appear_in_their_source_visit():
     for r in rows():
         utts = _visit(r["source"], r["visit"])

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_audio" / "good_visit_stereo.ogg"
+SAMPLE = ROOT / "analyzer" / "assets" / "samples" / "good_visit_stereo.ogg"
 
 SITECUSTOMIZE = r'''
 import os, socket, sys
@@ -102,7 +102,7 @@ def test_analyze_makes_no_network_connection(tmp_path):
 def test_batch_into_the_store_makes_no_network_connection(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    shutil.copy(ROOT / "sample_audio" / "poor_visit_mono.ogg", folder)
+    shutil.copy(ROOT / "analyzer" / "assets" / "samples" / "poor_visit_mono.ogg", folder)
     shutil.copy(ROOT / "tests" / "fixtures" / "transcripts" / "aci_bench_D2N019.txt", folder)
     r, lines = run_sandboxed(tmp_path, ["-m", "analyzer.cli", "batch", str(folder), "--data-dir",
                                         str(tmp_path / "data"), "--consent", "synthetic visits; by construction", "-q"])

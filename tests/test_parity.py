@@ -15,8 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = {
-    "stereo": ROOT / "sample_audio" / "poor_visit_stereo.ogg",
-    "mono": ROOT / "sample_audio" / "poor_visit_mono.ogg",
+    "stereo": ROOT / "analyzer" / "assets" / "samples" / "poor_visit_stereo.ogg",
+    "mono": ROOT / "analyzer" / "assets" / "samples" / "poor_visit_mono.ogg",
     "unlabelled": ROOT / "tests" / "fixtures" / "transcripts" / "unlabelled_visit.txt",
 }
 CONSENT = "scripted sample; consented by construction"
@@ -121,3 +121,20 @@ def test_every_door_writes_the_published_schema(doors):
         errors = [f"{'/'.join(map(str, e.path))}: {e.message}"
                   for e in jsonschema.Draft202012Validator(schema).iter_errors(analysis)]
         assert not errors, f"{door}: {errors[:5]}"
+
+
+def test_a_mono_visit_without_its_recording_says_so_instead_of_zero_interruptions(doors):
+    """Retention deleted the recording: a re-run keeps the transcript, and the report says the
+    interruptions cannot be counted rather than showing a false "none"."""
+    from analyzer.report import build_report
+    from analyzer.runner import Options, reanalyse
+
+    name, out = doors
+    if name != "mono":
+        pytest.skip("the double-talk detector runs on one-microphone recordings only")
+    again = reanalyse(out["app"], None, Options(), recording_status="the recording is no longer stored").to_dict()
+    assert again["metrics"]["method"]["overlap_detector"]["status"] == "the recording is no longer stored"
+    assert "no longer stored" in again["metrics"]["missing"]["interruptions"]
+    figures = {f.key: f for f in build_report(again).scorecard}
+    assert figures["interruptions_by_clinician"].value is None
+    assert figures["interruptions_by_clinician"].rating != "good"

@@ -16,7 +16,7 @@ import pytest
 from analyzer.report import Report, build_report, render_html, render_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "sample_audio"
+SAMPLES = ROOT / "analyzer" / "assets" / "samples"
 ARTIFACTS = ROOT / "test-artifacts" / "report"
 
 

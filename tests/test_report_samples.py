@@ -11,7 +11,7 @@ import pytest
 from analyzer.report import build_report, fmt_value, timeline_figure
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "sample_audio"
+SAMPLES = ROOT / "analyzer" / "assets" / "samples"
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from analyzer.store import AccessDenied, Consent, ConsentRequired, NotFound, open_store
 from analyzer.store.blobs import sha256_file
 from analyzer.store.worker import run_job
-from test_store_fixtures import CONSENT, FIX, SHARED, backend, db_counts, pg_cluster, store, store_url  # noqa: F401
+from test_store_fixtures import CONSENT, FIX, backend, db_counts, pg_cluster, store, store_url  # noqa: F401
 
 ACI = FIX / "aci_bench_D2N019.txt"
 

@@ -11,7 +11,7 @@ from analyzer.store.worker import run_job
 from test_store_fixtures import backend, pg_cluster, store, store_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "sample_audio" / "poor_visit_reference.json"
+REFERENCE = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json"
 
 
 def users(data: Path, *args: str, password: str | None = None, monkeypatch=None) -> int:

@@ -1,6 +1,6 @@
 """Fixtures shared by the store tests: a store on SQLite and on a real, throw-away PostgreSQL.
 
-PostgreSQL comes from Debian's packages (initdb/pg_ctl, see analyzer/store/pgcluster.py). Without
+PostgreSQL comes from Debian's packages (initdb/pg_ctl, see tests/pgcluster.py). Without
 it the PostgreSQL half of the tests is skipped on a developer's machine, but FAILS in CI (CI=true).
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from analyzer.store import Consent, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "transcripts"
-SHARED = ROOT.parent / "shared" / "data"
+DATA = ROOT / "tests" / "data"
 BACKENDS = ["sqlite", "postgresql"]
 CONSENT = Consent(who="the patient (synthetic test visit)", how="verbal, at the start of the recording",
                   confirmed_by="test clinician")
@@ -23,7 +23,7 @@ CONSENT = Consent(who="the patient (synthetic test visit)", how="verbal, at the 
 
 @pytest.fixture(scope="session")
 def pg_cluster():
-    from analyzer.store.pgcluster import PostgresMissing, TempCluster
+    from pgcluster import PostgresMissing, TempCluster
 
     try:
         cluster = TempCluster().start()

@@ -419,7 +419,7 @@ def test_stage_registers_and_writes_events_and_metrics():
 
 
 def test_sample_poor_visit_reference():
-    """The scripted interruptions and backchannels of sample_audio/poor_visit (human-like timings)."""
+    """The scripted interruptions and backchannels of the poor_visit sample (human-like timings)."""
     ref = json.loads((SAMPLES / "poor_visit_reference.json").read_text())
     t = Transcript.from_dict(ref)
     ev, m = analyze_turns(t)

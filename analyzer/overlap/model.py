@@ -1,4 +1,4 @@
-"""The overlapped-speech detector at run time: numpy only, weights in models/overlap/.
+"""The overlapped-speech detector at run time: numpy only, weights in analyzer/assets/overlap/.
 
 ``overlap_probability(audio)`` gives, per 100 ms cell of 16 kHz mono audio, the probability that
 two voices sound at once; ``overlap_regions(audio)`` the stretches where it stays high.
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import assets
 from .features import CELL_S, frame_features
 
-MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "overlap" / "overlap_mlp.npz"
+MODEL_PATH = assets.path("overlap", "overlap_mlp.npz")
 
 
 @lru_cache(maxsize=2)

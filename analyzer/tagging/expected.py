@@ -1,4 +1,4 @@
-"""sha256 of the shipped heads in models/tagging, written by ``python -m analyzer.tagging.train``.
+"""sha256 of the shipped heads in analyzer/assets/tagging, written by ``python -m analyzer.tagging.train``.
 
 Loading checks every file against these; an altered or truncated file stops the tagger."""
 HEADS_SHA256 = {

@@ -132,7 +132,7 @@ class Stack:
 
 
 class Heads:
-    """All trained heads of the tagger (models/tagging/heads.npz + heads.json)."""
+    """All trained heads of the tagger (analyzer/assets/tagging/heads.npz + heads.json)."""
 
     def __init__(self, turn: Stack, sent: Stack, meta: dict):
         self.turn, self.sent, self.meta = turn, sent, meta

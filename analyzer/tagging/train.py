@@ -1,6 +1,6 @@
-"""Train the behaviour tagger's heads on AnnoMI and write them to models/tagging.
+"""Train the behaviour tagger's heads on AnnoMI and write them to analyzer/assets/tagging.
 
-    python -m analyzer.tagging.train                 # train on all 102 transcripts, write models/tagging
+    python -m analyzer.tagging.train                 # train on all 102 transcripts, write analyzer/assets/tagging
     python -m analyzer.tagging.train --cv 5          # grouped cross-validation only (prints figures)
 
 The encoder (all-MiniLM-L6-v2) stays frozen; its token states (layers 2 and 4) are cached under
@@ -24,15 +24,16 @@ import numpy as np
 from scipy import sparse
 
 from . import text as T
+from .assets import SHIPPED_HEADS
 from .coders import SUBTYPE_SHARE, mask_outlier_coders, outlier_coders
 from .data import MAIN_LABELS, Dialogue, load_annomi
 from .features import SUBTYPE_COLS, DialogueFeatures
 from .heads import SENT_TASKS, TURN_TASKS, Bag, Heads, Linear, Stack, logit_features
 
 CACHE = Path(os.environ.get("VISIT_ANALYZER_CACHE", Path.home() / ".cache" / "visit-analyzer" / "tagging"))
-OUT = Path(__file__).resolve().parents[2] / "models" / "tagging"
+OUT = SHIPPED_HEADS  # the package's own folder: run from a source checkout to ship new heads
 
-# Hyper-parameters, chosen by grouped CV on AnnoMI (see models/tagging/README.md); not tuned on
+# Hyper-parameters, chosen by grouped CV on AnnoMI (see analyzer/assets/tagging/README.md); not tuned on
 # the medical test set.
 C_DENSE = 0.001  # level-2 LR on standardised dense features (~2,500 columns)
 C_BAG = 3.0  # level-1 LR on the L2-normalised hashed n-gram bag
@@ -236,7 +237,7 @@ def cross_validate(ds: list[Dialogue], feats: list[DialogueFeatures], k: int = 5
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cv", type=int, default=0, help="only cross-validate with this many grouped folds")
-    ap.add_argument("--out", default=str(OUT), help="where to write the heads (default models/tagging)")
+    ap.add_argument("--out", default=str(OUT), help="where to write the heads (default analyzer/assets/tagging)")
     args = ap.parse_args(argv)
     import torch
 

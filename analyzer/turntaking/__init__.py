@@ -135,6 +135,12 @@ def analyze_turns(t: Transcript, audio: SourceAudio | None = None) -> tuple[list
     if len({r for r in tl.roles.values() if r in ("clinician", "patient")}) < 2:
         missing["opening_statement"] = "needs a clinician and a patient"
         missing["interruptions"] = "only one role was found: events between clinician and patient cannot be given"
+    elif tl.mix and method["overlap_detector"]["status"] != "used":
+        # One microphone without its recording: the words alone miss most double talk, so a
+        # count here would read as a false "no interruptions".
+        missing["interruptions"] = missing["backchannels"] = (
+            f"one microphone, and the recording was not available to the double-talk detector "
+            f"({method['overlap_detector']['status']}): interruptions and backchannels cannot be counted")
     if missing:
         m["missing"] = missing
     if tl.mix:

@@ -45,7 +45,7 @@ LOST_ONSET_S = 1.5  # s; a region this long inside A's speech with no words of B
 BACKCHANNEL_S = (0.4, MIN_OVERLAP_S)  # s: a region (BACKCHANNEL_BRIDGE_S) this long inside A's speech, no words of the
 #                       other and A going on, is a backchannel by the other role (low confidence)
 BACKCHANNEL_THRESHOLD, BACKCHANNEL_BRIDGE_S = 0.5, 0.2
-THRESHOLD = 0.8  # two-voice probability for a region (tuned on day1; None: the model's own, models/overlap/)
+THRESHOLD = 0.8  # two-voice probability for a region (tuned on day1; None: the model's own, analyzer/assets/overlap/)
 VOICE_S = 1.5  # s of audio just before / after a region compared with the speaker centroids (voice.py)
 VOICE_CONFIRM = 0.1  # the voice before the region must favour A by this much (cosine), else no event
 VOICE_FLIP = 0.15  # ...and if it favours B by this much, B was talking: A came in (by/of swapped)

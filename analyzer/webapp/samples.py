@@ -1,7 +1,7 @@
 """The bundled sample visits, analysed once and cached, so a new user sees a report in seconds.
 
 The cache key is the recording's sha256 plus a fingerprint of the code and trained heads that
-make the analysis (``analyzer/**.py`` except the app, report and store, and ``models/tagging``):
+make the analysis (``analyzer/**.py`` except the app, report and store, and ``analyzer/assets/tagging``):
 change the tagger and the samples are analysed again; nothing stale is ever shown.
 
     python -m analyzer.webapp.samples            # analyse every sample not cached yet (progress bars)
@@ -17,7 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from .. import assets
+
+PKG = assets.path().parent  # the analyzer package, installed or in a checkout
 ENV_CACHE = "VISIT_ANALYZER_SAMPLE_CACHE"
 # Not part of what the analysis computes: changing them must not invalidate the cache.
 _NOT_ANALYSIS = ("webapp", "report", "store", "privacy", "redact.py", "cli.py", "__pycache__")
@@ -33,9 +35,9 @@ class Sample:
 
 SAMPLES: dict[str, Sample] = {
     s.name: s for s in (
-        Sample("good_visit", "Sample: a good visit", ROOT / "sample_audio" / "good_visit_stereo.ogg",
+        Sample("good_visit", "Sample: a good visit", assets.path("samples", "good_visit_stereo.ogg"),
                "Agenda setting, open questions, reflections, empathy, no interruptions (3 min)."),
-        Sample("poor_visit", "Sample: a visit to learn from", ROOT / "sample_audio" / "poor_visit_stereo.ogg",
+        Sample("poor_visit", "Sample: a visit to learn from", assets.path("samples", "poor_visit_stereo.ogg"),
                "Stacked closed questions, interruptions, a monologue, a missed emotional cue (2 min)."),
     )
 }
@@ -44,17 +46,19 @@ SAMPLE_CONSENT = ("synthetic voices reading scripts written for this tool (no re
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get(ENV_CACHE) or ROOT / ".visit-analyzer" / "samples")
+    """$VISIT_ANALYZER_SAMPLE_CACHE, else $XDG_CACHE_HOME/visit-analyzer/samples (~/.cache/...):
+    the package itself may be installed read-only."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(os.environ.get(ENV_CACHE) or Path(base) / "visit-analyzer" / "samples")
 
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     h = hashlib.sha256()
-    pkg = ROOT / "analyzer"
-    files = sorted(p for p in pkg.rglob("*.py") if not any(part in _NOT_ANALYSIS for part in p.relative_to(pkg).parts))
-    files += sorted(p for p in (ROOT / "models" / "tagging").rglob("*") if p.is_file())
+    files = sorted(p for p in PKG.rglob("*.py") if not any(part in _NOT_ANALYSIS for part in p.relative_to(PKG).parts))
+    files += sorted(p for p in assets.path("tagging").rglob("*") if p.is_file())
     for p in files:
-        h.update(str(p.relative_to(ROOT)).encode())
+        h.update(str(p.relative_to(PKG)).encode())
         h.update(hashlib.sha256(p.read_bytes()).digest())
     return h.hexdigest()[:16]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from app_driver import ARTIFACTS, AppServer, launch, wait_for_scorecard, require_chromium  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "sample_audio" / "poor_visit_reference.json"
+REFERENCE = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json"
 
 require_chromium()
 

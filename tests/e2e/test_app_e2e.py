@@ -71,7 +71,7 @@ def test_sample_visit_scorecard_in_the_browser_equals_the_analysis(tmp_path, goo
 
 
 def test_upload_a_transcript_with_consent_in_the_browser(tmp_path):
-    src = ROOT / "sample_audio" / "poor_visit_reference.json"
+    src = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with AppServer(tmp_path / "data") as app, sync_playwright() as p:
         browser = launch(p)

@@ -7,7 +7,7 @@ as root the server runs as the ``postgres`` system user (or ``nobody``) via runu
     with TempCluster() as pg:
         url = pg.create_database("t1")      # postgresql+psycopg://postgres@/t1?host=/tmp/...
 
-    python -m analyzer.store.pgcluster      # start one, print its URL, stop on Enter
+    python tests/pgcluster.py               # start one, print its URL, stop on Enter
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Synthetic two-voice conversations for training the overlapped-speech detector.
+"""Synthetic two-voice conversations for training the overlapped-speech detector
+(``analyzer.overlap``; training code lives outside the package because it needs benchmarks/synth.py).
 
 Sources are disjoint from the PriMock57 consultations the turn-taking benchmark voices:
 sentences from AnnoMI (counselling transcripts), spoken by the local TTS voices of
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import CELL_S
+from analyzer.overlap.features import CELL_S
 
 SR = 16000
 VOICES = ("joe", "joe_high", "joe_low", "espeak_m", "espeak_f")

@@ -1,9 +1,9 @@
-"""Train the overlapped-speech detector: ``python -m analyzer.overlap.train``.
+"""Train the overlapped-speech detector: ``python -m training.overlap_train`` (from the repository root).
 
-Synthesises two-voice conversations (analyzer/overlap/data.py: AnnoMI sentences, local TTS
-voices; nothing from PriMock57), computes 100 ms cell features (features.py), trains a small
+Synthesises two-voice conversations (training/overlap_data.py: AnnoMI sentences, local TTS
+voices; nothing from PriMock57), computes 100 ms cell features (analyzer/overlap/features.py), trains a small
 MLP (torch, one thread, fixed seed) for no voice / one voice / two voices, and writes
-models/overlap/overlap_mlp.npz (numpy weights: run time needs no torch) and metrics.json.
+analyzer/assets/overlap/overlap_mlp.npz (numpy weights: run time needs no torch) and metrics.json.
 """
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analyzer.overlap.data import annomi_sentences, clip_pool, conversation, real_pool  # noqa: E402
 from analyzer.overlap.features import frame_features  # noqa: E402
 from analyzer.overlap.model import MODEL_PATH, predict_proba  # noqa: E402
+from training.overlap_data import annomi_sentences, clip_pool, conversation, real_pool  # noqa: E402
 
 
 def build(n_conv: int, per_voice: int, seed: int, annomi: Path, with_real: bool = False):
