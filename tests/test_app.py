@@ -276,7 +276,7 @@ def test_visit_list_and_progress_pages(data_dir):
     store = open_store(data_dir)
     me = store.local_user()
     v1 = _visit_with_analysis(store, me, "first visit")
-    v2 = _visit_with_analysis(store, me, "second visit", ROOT / "sample_audio" / "good_visit_reference.json")
+    v2 = _visit_with_analysis(store, me, "second visit", ROOT / "analyzer" / "assets" / "samples" / "good_visit_reference.json")
     at = app(page="visits").run()
     text = " ".join(m.value for m in at.markdown)
     assert "first visit" in text and "second visit" in text

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from analyzer.store import open_store
 from analyzer.store.db import make_engine, sqlite_url, upgrade_to_head
-from test_store_fixtures import CONSENT, FIX, ROOT, SHARED, backend, db_url, pg_cluster, store, store_url  # noqa: F401
+from test_store_fixtures import CONSENT, DATA, FIX, ROOT, backend, db_url, pg_cluster, store, store_url  # noqa: F401
 
 ACI = FIX / "aci_bench_D2N019.txt"
 
@@ -71,7 +71,7 @@ def test_three_processes_adding_the_same_files_at_once_make_one_visit_each(tmp_p
     s = open_store(data, store_url)
     s.create_user("ann", "ann-password", "clinician")
     s.close()
-    files = [str(FIX / "labels.txt"), str(ACI), str(SHARED / "audio" / "jfk.flac")]
+    files = [str(FIX / "labels.txt"), str(ACI), str(DATA / "audio" / "jfk.flac")]
     go = tmp_path / "go"
     procs = [subprocess.Popen([sys.executable, "-c", ADD, str(data), store_url or "", str(go), *files],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

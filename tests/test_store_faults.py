@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.store import open_store
-from test_store_fixtures import CONSENT, FIX, ROOT, SHARED, pg_cluster  # noqa: F401
+from test_store_fixtures import CONSENT, DATA, FIX, ROOT, pg_cluster  # noqa: F401
 
 PY = sys.executable
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "VISIT_ANALYZER_THREADS": "1", "PYTHONPATH": str(ROOT)}
@@ -46,7 +46,7 @@ def make_store(data: Path) -> None:
     s = open_store(data)
     ann = s.create_user("ann", "ann-password", "clinician")
     s.create_visit(ann, FIX / "aci_bench_D2N019.txt", CONSENT)
-    s.create_visit(ann, SHARED / "audio" / "jfk.flac", CONSENT)
+    s.create_visit(ann, DATA / "audio" / "jfk.flac", CONSENT)
     s.close()
     assert not (data / "visits.db-wal").exists()
 
@@ -153,7 +153,7 @@ def test_backup_is_a_whole_store_and_never_overwrites(tmp_path):
     a = copy.get_user("ann")
     assert sorted(v.source_name for v in copy.visits_for(a)) == sorted(v.source_name for v in s.visits_for(ann))
     jfk = next(v for v in copy.visits_for(a) if v.source_name == "jfk.flac")
-    assert copy.audio_path(a, jfk.id).read_bytes() == (SHARED / "audio" / "jfk.flac").read_bytes()
+    assert copy.audio_path(a, jfk.id).read_bytes() == (DATA / "audio" / "jfk.flac").read_bytes()
     assert (dest / "visits.db").stat().st_mode & 0o077 == 0  # health data: owner only
     copy.close()
     s.close()
@@ -171,7 +171,7 @@ def test_check_and_backup_on_postgresql(tmp_path, request):
     try:
         data = tmp_path / "data"
         s = open_store(data, url)
-        s.create_visit(s.create_user("ann", "ann-password", "clinician"), SHARED / "audio" / "jfk.flac", CONSENT)
+        s.create_visit(s.create_user("ann", "ann-password", "clinician"), DATA / "audio" / "jfk.flac", CONSENT)
         s.close()
         r = cli("store", "check", "--data-dir", str(data), "--db-url", url)
         assert r.returncode == 0 and "1 visits, 1 recordings" in r.stdout, r.stdout + r.stderr
@@ -203,7 +203,7 @@ def test_visits_list_and_delete_report_when_the_delete_is_complete_on_disk(tmp_p
     bob = s.create_user("bob", "bob-password", "clinician")
     marker = "Zanzibar-quokka-4417"
     src = tmp_path / "visit.json"
-    t = json.loads((ROOT / "sample_audio" / "poor_visit_reference.json").read_text())
+    t = json.loads((ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json").read_text())
     t["utterances"][0]["text"] = f"{marker} said the patient"
     src.write_text(json.dumps(t))
     v1 = s.create_visit(ann, src, CONSENT, title="first")
@@ -315,7 +315,7 @@ def test_a_full_disk_keeps_every_visit_and_the_batch_resumes(tmp_path, where):
     shutil.copy(FIX / "aci_bench_D2N019.txt", first / "a_elbow.txt")
     shutil.copy(first / "a_elbow.txt", second / "a_elbow.txt")
     if where == "recording copy":
-        shutil.copy(SHARED / "audio" / "jfk.flac", second / "b_jfk.flac")  # 1.1 MB
+        shutil.copy(DATA / "audio" / "jfk.flac", second / "b_jfk.flac")  # 1.1 MB
     else:
         shutil.copy(FIX / "voices.vtt", second / "b_voices.vtt")
     leave = {"recording copy": 300_000, "database write": 0, "analysis write": 160_000}[where]
@@ -370,7 +370,7 @@ def test_store_files_are_owner_only_in_a_folder_made_open(tmp_path):
     old = os.umask(0o022)
     try:
         s = open_store(data)
-        s.create_visit(s.local_user(), SHARED / "audio" / "jfk.flac", CONSENT)
+        s.create_visit(s.local_user(), DATA / "audio" / "jfk.flac", CONSENT)
         files = [data / "visits.db", data / "visits.db-wal", data / "visits.db-shm", *(data / "audio").iterdir()]
         assert all(p.exists() and p.stat().st_mode & 0o077 == 0 for p in files), \
             {p.name: oct(p.stat().st_mode) for p in files}

@@ -107,7 +107,7 @@ def test_clinician_and_coach_in_the_browser(tmp_path):
     store = open_store(data)
     alice = store.get_user("alice")
     v1, v2 = (store.create_visit(alice, src, Consent("the patient", "verbal, recorded", "alice"), title=t)
-              for src, t in ((REFERENCE, "first visit"), (ROOT / "sample_audio" / "good_visit_reference.json",
+              for src, t in ((REFERENCE, "first visit"), (ROOT / "analyzer" / "assets" / "samples" / "good_visit_reference.json",
                                                           "second visit")))
     for v in (v1, v2):
         assert run_job(store, v.jobs[0].id).state == "done"
