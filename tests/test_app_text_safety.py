@@ -61,7 +61,8 @@ def analysed_visit(store, owner, source=REFERENCE, title="a visit", who="the pat
     from analyzer.store.worker import run_job
 
     v = store.create_visit(owner, source, Consent(who, "verbal, recorded", owner.username), title=title)
-    assert run_job(store, v.jobs[0].id).state == "done"
+    done = run_job(store, v.jobs[0].id)
+    assert done.state == "done", done.error
     return v
 
 
