@@ -1,8 +1,8 @@
 """Sign-in throttling: failed sign-ins make the next try wait, per account and per client.
 
 After ``FREE`` failures in a row an account must wait 1 s before the next try, then 2, 4, 8 …
-up to ``MAX_WAIT_S`` (15 minutes); a client (an address) gets ``CLIENT_FREE`` failures, across
-any accounts, before the same doubling. A try made while waiting is refused without checking
+up to ``MAX_WAIT_S`` (15 minutes); a client (its address; every connection from this machine is
+one client) gets ``CLIENT_FREE`` failures, across any accounts, before the same doubling. A try made while waiting is refused without checking
 the password, so the right password then does not get in either. A success clears the account's
 count; the client's count fades out (it is forgotten ``FORGET_S`` after its last failure), so
 one valid account does not reset a client that is guessing others. Counts live in the app's

@@ -70,11 +70,13 @@ def admin_command(cfg: AppConfig) -> str:
     return f"visit-analyzer users add NAME --role clinician {where}"
 
 
-def _client() -> str | None:
+def _client() -> str:
+    """The client's address. Streamlit gives none for a connection from this machine: those all
+    count as one client, "this machine" (as do reverse-proxied ones, unless the proxy is trusted)."""
     try:
-        return st.context.ip_address or None
+        return st.context.ip_address or "this machine"
     except Exception:
-        return None
+        return "this machine"
 
 
 def _wait_words(seconds: float) -> str:
