@@ -89,6 +89,13 @@ def test_bad_visit_ids_get_a_plain_message(data_dir, raw):
     assert any("does not exist" in e.value for e in at.error)
 
 
+def test_an_unknown_sample_gets_a_plain_message(data_dir):
+    at = app(sample="<img src=x onerror=alert(1)> ![x](http://example.invalid/s.png)").run()
+    assert not at.exception, at.exception
+    [err] = at.error
+    assert "There is no sample visit called" in err.value and "](http://" not in err.value.replace("\\", "")
+
+
 def test_a_page_that_fails_shows_one_line_and_where_the_log_is(data_dir, monkeypatch):
     store = store_of(data_dir)
     store.local_user()
@@ -141,6 +148,19 @@ def test_a_long_file_name_keeps_its_extension(data_dir):
     [v] = store.visits_for(store.local_user())
     assert v.source_name.endswith("_doctor_and_patient.json") and len(v.source_name) <= 120
     analysis_finishes(store, v.id)
+
+
+@pytest.mark.parametrize("name, end", [
+    ("day1_consultation01_" + "very_long_practice_name_" * 8 + "doctor.TextGrid", "_doctor.TextGrid"),
+    ("x" * 300 + ".wav", ".wav"),
+    ("../../etc/" + "y" * 200 + ".txt", ".txt"),
+    ("no extension " + "z" * 200, "z" * 30),
+])
+def test_a_cut_name_keeps_its_end_and_its_extension(name, end):
+    from analyzer.webapp.visits import MAX_NAME, _safe_name
+
+    safe = _safe_name(name)
+    assert len(safe) <= MAX_NAME and safe.endswith(end) and "/" not in safe and not safe.startswith(".")
 
 
 def test_sharing_needs_a_chosen_coach(accounts):

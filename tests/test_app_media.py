@@ -91,6 +91,9 @@ def test_a_redacted_share_offers_no_recording(accounts):
         seen[who] = (len(at.get("audio")), any("not played in a redacted view" in c.value for c in at.caption))
     assert seen["carol"] == (0, True)  # masked text, and no voice saying what is masked
     assert seen["dave"][0] > 0 and seen["alice"][0] > 0
+    at.toggle(key="view_redact").set_value(True)  # the owner's own redacted view: no recording either
+    at.run()
+    assert not at.get("audio") and any("not played in a redacted view" in c.value for c in at.caption)
     opened = [e for e in store.audit_log(alice) if e["action"] == "audio.open"]
     assert {e["user"] for e in opened} == {"alice", "dave"}  # carol's view never opened the file
 
