@@ -141,7 +141,7 @@ def hostile_transcript(folder: Path) -> Path:
         sp["label"] = f"{sp['role']} {HOSTILE}"
     a["utterances"][0]["text"] += " " + HOSTILE
     a["utterances"][1]["text"] += f" {IMAGE} see www.example.invalid or mail me@example.invalid"
-    path = folder / f"visit {ONERROR.replace('/', '_')} ![x](http:example.invalid) [l](javascript:alert(1)).json"
+    path = folder / "<img src=x onerror=alert(1)> ![x](http:example.invalid) [l](javascript:alert(1)).json"
     path.write_text(json.dumps(a))
     return path
 
@@ -194,6 +194,7 @@ def test_injected_script_and_markdown_stay_text_in_the_app_and_the_html_export(t
             leaks += page_leaks(page)
             shown += seen_text(page)
         page.screenshot(path=str(ARTIFACTS / "e2e_hostile_visit.png"), full_page=True)
+        assert watch.foreign() == [] and leaks == [] and watch.dialogs == [], (watch.foreign(), leaks)
         # Shown as typed: the title, the consent, the lines, the labels and the comment.
         assert shown.count(IMAGE) >= 4 and LINK in shown and SCRIPT in shown and ONERROR in shown
         from analyzer.store import open_store
@@ -369,8 +370,8 @@ def test_analyse_pressed_during_the_upload_waits_for_it_then_starts(tmp_path):
 
 def test_one_client_guessing_passwords_is_slowed_down_across_accounts(tmp_path):
     from analyzer.store import open_store
-    from analyzer.webapp import throttle
 
+    client_free = 10  # failures one client gets before it waits (analyzer/webapp/throttle.py)
     store = open_store(tmp_path / "data")
     alice = store.create_user("alice", "alice-secret-1", "clinician")
     with AppServer(tmp_path / "data", accounts=True) as app, sync_playwright() as p:
@@ -394,11 +395,11 @@ def test_one_client_guessing_passwords_is_slowed_down_across_accounts(tmp_path):
                                  ).fetchone()
 
         refused_at = None
-        for k in range(throttle.CLIENT_FREE + 8):  # a new account name each time: only the client repeats
+        for k in range(client_free + 8):  # a new account name each time: only the client repeats
             if "refused unchecked" in attempt(f"admin{k}", "password123")[1]:
                 refused_at = k
                 break
-        assert refused_at is not None and refused_at >= throttle.CLIENT_FREE, refused_at
+        assert refused_at is not None and refused_at >= client_free, refused_at
         who, detail = attempt("alice", "alice-secret-1")  # the right password, at once: refused unchecked
         assert who == "alice" and "refused unchecked" in detail and "client this machine" in detail
         expect(page.locator('[data-testid="stAlertContentError"]').first).to_contain_text("Too many failed sign-ins")
