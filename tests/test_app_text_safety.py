@@ -104,3 +104,22 @@ def test_title_consent_transcript_and_comment_are_shown_as_text(data_dir, tmp_pa
         assert not any(raw in s for s in shown), (raw, [s for s in shown if raw in s])
     assert not any(re.search(r"(?<!\\)<(script|img)", s) for s in shown)
     assert sum(text(HOSTILE) in s for s in shown) >= 4  # title, consent, transcript, comment: escaped, shown
+
+
+def test_the_html_export_keeps_hostile_text_inert():
+    """Every field escaped; the embedded report JSON holds no "<" at all ("<!--<script>" in a
+    <script> element switches the HTML parser's state and can swallow the rest of the page)."""
+    import json as json_mod
+
+    from analyzer.report import build_report, render_html
+
+    a = json_mod.loads(REFERENCE.read_text())
+    a["utterances"][0]["text"] = "<!--<script>window.__pwned=1</script>--> " + HOSTILE
+    a["speakers"][0]["label"] = HOSTILE
+    html = render_html(a, build_report(a), title=HOSTILE)
+    blocks = re.findall(r'<script type="application/json" id="report-json">(.*?)</script>', html, re.S)
+    assert len(blocks) == 1 and "<" not in blocks[0]
+    assert json_mod.loads(blocks[0])  # still the report
+    body = re.sub(r"<script.*?</script>", "", html, flags=re.S)  # Plotly's own code aside
+    assert "<img" not in body and "window.__pwned=1</script>" not in body and 'href="http' not in body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
