@@ -102,7 +102,9 @@ def render_html(analysis: dict, report: Report, title: str = "Visit feedback rep
     meta.append(f"{s.get('utterances', 0)} utterances")
     meta_line = " \u00b7 ".join(meta)
     notes = "".join(f'<div class="note">{escape(n)}</div>' for n in report.notes)
-    data = json.dumps(report.to_json(), ensure_ascii=True).replace("</", "<\\/")
+    # Inside <script> only "<" can end the element or switch the parser's script states
+    # ("<!--", "<script"): none is left in the JSON ("\u003c" reads back as "<").
+    data = json.dumps(report.to_json(), ensure_ascii=True).replace("<", "\\u003c")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title><style>{CSS}</style></head>

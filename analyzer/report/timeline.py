@@ -9,6 +9,7 @@ transcripts) the x axis is the turn number.
 from __future__ import annotations
 
 import textwrap
+from html import escape
 
 from . import facts as F
 from .model import Report
@@ -41,10 +42,11 @@ MOMENT_STYLE = {"example": ("best example", "triangle-up", "#1a9850"), "missed":
 
 
 def _wrap(text: str, width: int = 60, lines: int = 6) -> str:
-    out = textwrap.wrap(text, width) or [""]
+    """Hover text, escaped: Plotly reads <a href>, <b>... in it, and a transcript's words are text."""
+    out = textwrap.wrap(str(text or ""), width) or [""]
     if len(out) > lines:
         out = out[:lines] + ["\u2026"]
-    return "<br>".join(out)
+    return "<br>".join(escape(line) for line in out)
 
 
 def _category(u: dict) -> tuple[str, str]:
@@ -84,7 +86,7 @@ def timeline_figure(analysis: dict, report: Report):
         widths = [max(0.05, (us[i]["end"] - us[i]["start"])) if timed else 0.9 for i in idx]
         hover = [f"<b>{ROWS.get(us[i].get('role'), 'Other')}</b> {_clock(us[i].get('start'))}"
                  f" \u00b7 #{i}<br>{_wrap(us[i]['text'])}"
-                 + (f"<br><i>{', '.join(sorted(F.labels(us[i])))}</i>" if F.labels(us[i]) else "") for i in idx]
+                 + (f"<br><i>{escape(', '.join(sorted(F.labels(us[i]))))}</i>" if F.labels(us[i]) else "") for i in idx]
         fig.add_trace(go.Bar(
             name=key[0], orientation="h", base=starts, x=widths,
             y=[ROWS.get(us[i].get("role"), "Other") for i in idx], marker={"color": key[1]},
@@ -111,7 +113,7 @@ def timeline_figure(analysis: dict, report: Report):
         xs = [(m.at if m.at is not None else 0) if timed else m.utterance for m in ms]
         fig.add_trace(go.Scatter(
             name=name, mode="markers", x=xs, y=[MOMENTS_ROW] * len(ms), customdata=[m.utterance for m in ms],
-            hovertext=[f"<b>{m.title}</b><br>{_wrap(m.text)}<br><i>{_wrap(m.suggestion)}</i>" for m in ms],
+            hovertext=[f"<b>{escape(m.title)}</b><br>{_wrap(m.text)}<br><i>{_wrap(m.suggestion)}</i>" for m in ms],
             hovertemplate="%{hovertext}<extra></extra>", marker={"symbol": symbol, "color": colour, "size": 14}))
     rows = [MOMENTS_ROW] + [ROWS[r] for r in reversed(rows_present)]
     fig.update_layout(

@@ -36,6 +36,7 @@ def sqlite_url(data_dir: Path) -> str:
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        _owner_only(make_url(url).database)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
         _sqlite_setup(engine)
         return engine
@@ -170,3 +171,24 @@ def processes_holding(db: Path) -> list[str]:
         except OSError:  # gone meanwhile, or not ours to look at
             continue
     return out
+
+
+def _owner_only(database: str | None) -> None:
+    """The database holds health data: its file is the owner's only (0600), whatever the umask or
+    the mode of a folder made beforehand; SQLite gives its -wal and -shm files the database
+    file's mode. An existing file is tightened if we may; one we cannot change is left to SQLite."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError:
+        return
+    for p in (database, database + "-wal", database + "-shm"):
+        try:
+            if os.stat(p).st_mode & 0o077:
+                os.chmod(p, 0o600)
+        except OSError:
+            pass

@@ -44,9 +44,23 @@ def job_key(store, visit_id: int) -> str:
     return f"visit:{store.data_dir}:{int(visit_id)}"
 
 
+MAX_NAME = 120
+
+
 def _safe_name(name: str) -> str:
-    name = Path(name or "upload").name
-    return re.sub(r"[^\w.\- ]", "_", name)[:120] or "upload"
+    """The upload's name as a file name here: no folders, no odd characters, at most MAX_NAME
+    characters, and always its extension (the format is read from it)."""
+    name = re.sub(r"[^\w.\- ]", "_", Path(name or "upload").name).strip(" .") or "upload"
+    if len(name) <= MAX_NAME:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > 16:
+        stem, ext = name, ""
+    # Cut from the middle: the end of a name often says what it is ("…_doctor", "…_patient").
+    room = MAX_NAME - (len(ext) + 1 if ext else 0)
+    tail = min(40, room // 3)
+    stem = stem[:room - tail - 1] + "_" + stem[-tail:]
+    return stem + ("." + ext if ext else "")
 
 
 def add_visit(store, user, uploads: list[Upload], consent: ConsentAnswer, title: str = ""):
@@ -63,8 +77,10 @@ def add_visit(store, user, uploads: list[Upload], consent: ConsentAnswer, title:
     tmp = Path(tempfile.mkdtemp(prefix="visit-upload-"))
     try:
         paths = []
-        for up in uploads:
+        for n, up in enumerate(uploads):
             p = tmp / _safe_name(up.name)
+            if p.exists():  # two uploads with one name (or names cut to the same): keep both
+                p = tmp / _safe_name(f"{n + 1}_{p.name}")
             p.write_bytes(up.data)
             paths.append(p)
         return store.create_visit(user, paths if len(paths) > 1 else paths[0],

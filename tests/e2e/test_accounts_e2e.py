@@ -125,6 +125,7 @@ def test_clinician_and_coach_in_the_browser(tmp_path):
 
         sign_in(clin, app.url, "alice", "alice-secret-1", f"?visit={v1.id}")
         wait_for_scorecard(clin, 10, timeout_s=60)
+        choose(clin, "view_share_coach", "carol")  # no coach is preselected
         click_until(clin, clin.locator(".st-key-share button"), clin.get_by_text("Shared with carol"))
         assert store.get_visit(alice, v1.id).shared_with == ["carol"]
 

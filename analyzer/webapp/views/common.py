@@ -1,11 +1,15 @@
-"""Shared bits of the pages: the store (one per process), the signed-in user, navigation."""
+"""Shared bits of the pages: the store (one per process), navigation, and ``text()``, the only
+way user-written text reaches an element that reads Markdown."""
 from __future__ import annotations
 
-from typing import Any
+import re
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import streamlit as st
 
-from ..config import AppConfig
+from .. import errorlog
+from ..config import AppConfig, load_config
 
 # Tag colours (Streamlit badge colours), grouped by what they mean for the relationship.
 TAG_COLOURS = {
@@ -20,6 +24,38 @@ TAG_NAMES = {
     "dismissal": "dismissal", "emotional_cue": "emotional cue",
 }
 RATING_COLOURS = {"good": "green", "fair": "orange", "needs work": "red", "info": "blue", "n/a": "gray"}
+
+
+# What Markdown, GFM and Streamlit read inside a line: emphasis, code, links and images, HTML and
+# autolinks, tables, strikethrough, LaTeX, ``:directive[...]``/``:icon:`` and entities.
+_INLINE = re.compile(r"([\\`*_\[\]<>|~$:]|&(?=#|[A-Za-z]+;))")
+# ... and at the start of a line: headings, quotes, lists, rules, setext underlines.
+_LINE_START = re.compile(r"^([#>+\-=]|\d+(?=[.)]))")
+_WJ = "\u2060"  # word joiner: invisible, not a space
+
+
+def text(value: Any) -> str:
+    """User-written text (a title, a transcript line, a speaker label, a comment, a file name, a
+    user name) for any element that reads Markdown: markdown, captions, alerts, headers, widget
+    labels, progress text, table cells. It is shown as typed: no formatting, image, link, HTML,
+    icon or colour.
+
+    The characters that start Markdown are backslash-escaped (ordinary punctuation is left
+    alone, so the text stays readable in the page source). GFM still turns bare ``http://``,
+    ``www.`` and e-mail addresses into links, and Streamlit ``:material/name:`` into an icon,
+    whatever is escaped, so an invisible word joiner is put inside them. Line breaks are kept, without the leading spaces that would start a
+    code block."""
+    out = []
+    for line in str(value if value is not None else "").splitlines():
+        line = _INLINE.sub(r"\\\1", line.strip())
+        line = _LINE_START.sub(lambda m: ("\\" + m.group(1)) if not m.group(1)[0].isdigit()
+                               else m.group(1) + "\\", line)
+        if line:
+            out.append(line)
+    joined = "  \n".join(out)
+    joined = re.sub(r"(:)(?=//|[A-Za-z])", lambda m: m.group(1) + _WJ, joined)  # ...and :icon/: names
+    joined = re.sub(r"(?i)(www)(?=\.)", lambda m: m.group(1) + _WJ, joined)
+    return joined.replace("@", "@" + _WJ)
 
 
 def rating_badge(rating: str) -> str:
@@ -45,14 +81,12 @@ def fmt_time(seconds: float | None) -> str:
 
 
 def tag_name(label: str) -> str:
-    return TAG_NAMES.get(label, label.replace("_", " ").replace(".", " "))
+    return TAG_NAMES.get(label, str(label).replace("_", " ").replace(".", " "))
 
 
 def badge(label: str) -> str:
     """Markdown badge for a tag (Streamlit's :color-badge[...] syntax)."""
-    colour = TAG_COLOURS.get(label, "gray")
-    text = tag_name(label).replace("[", "(").replace("]", ")")
-    return f":{colour}-badge[{text}]"
+    return f":{TAG_COLOURS.get(label, 'gray')}-badge[{text(tag_name(label))}]"
 
 
 # st.metric cuts long values and labels with "…" ("not interrupted (7.3 s)" showed as "not interrupted…"):
@@ -86,3 +120,23 @@ def goto(**params: Any) -> None:
 
 def show_error(message: str) -> None:
     st.error(message, icon=":material/error:")
+
+
+def show_failure(where: str, exc: BaseException) -> None:
+    """One line instead of a traceback; the traceback goes to the app's error log."""
+    ref, path = errorlog.record(load_config().data_dir, where, exc)
+    log = f"in {text(path)}" if path else "in the app's console output (the log file could not be written)"
+    st.error(f"This could not be shown: {errorlog.one_line(exc)}. Nothing already stored is lost; reload the "
+             f"page to try again. The details are {log}, reference {ref}.", icon=":material/error:")
+
+
+@contextmanager
+def guard(where: str) -> Iterator[None]:
+    """Around a page or a fragment: what escapes is shown as one line (``show_failure``).
+    Streamlit's st.stop/st.rerun are BaseExceptions and pass through."""
+    try:
+        yield
+    except Exception as e:
+        if type(e).__name__ == "FragmentHandledException":  # Streamlit's own signal: already shown
+            raise
+        show_failure(where, e)

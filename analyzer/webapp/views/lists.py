@@ -6,14 +6,14 @@ from typing import Any
 import streamlit as st
 
 from .. import visits as visits_mod
-from .common import fmt_time, goto
+from .common import fmt_time, goto, text
 
 STATE_LABELS = {"done": ":green-badge[analysed]", "queued": ":blue-badge[queued]", "running": ":blue-badge[analysing]",
                 "failed": ":red-badge[failed]", "interrupted": ":orange-badge[interrupted]", "new": ":gray-badge[new]"}
 
 
 def visits_page(store, user) -> None:
-    st.header("Visits shared with me" if user.role == "coach" else "My visits")
+    st.header("Visits shared with me" if user.role == "coach" else "My visits", anchor=False)
     items = store.visits_for(user)
     if not items:
         st.info("No visit shared with you yet." if user.role == "coach" else
@@ -28,9 +28,9 @@ def visits_page(store, user) -> None:
             state = "interrupted"  # queued before the app stopped: nothing will pick it up by itself
         with st.container(border=True, key=f"visit_row_{v.id}"):
             c1, c2, c3 = st.columns([5, 2, 1])
-            owner = f" · by {v.owner}" if user.role == "coach" else ""
-            shared = f" · shared with {', '.join(v.shared_with)}" if v.shared_with else ""
-            c1.markdown(f"**{v.title}**  \n{v.created_at:%Y-%m-%d %H:%M} · {v.source_name}"
+            owner = f" · by {text(v.owner)}" if user.role == "coach" else ""
+            shared = f" · shared with {text(', '.join(v.shared_with))}" if v.shared_with else ""
+            c1.markdown(f"**{text(v.title) or '(untitled)'}**  \n{v.created_at:%Y-%m-%d %H:%M} · {text(v.source_name)}"
                         + (f" · {fmt_time(v.duration)}" if v.duration else "") + owner + shared
                         + _feedback(store, user, v.id))
             c2.markdown(STATE_LABELS.get(state, state))
@@ -72,8 +72,9 @@ def _numeric(fig: dict[str, Any]) -> float | None:
 
 def progress_page(store, user) -> None:
     import plotly.graph_objects as go
+    from html import escape
 
-    st.header("Progress across visits")
+    st.header("Progress across visits", anchor=False)
     if user.role == "coach":
         owners = sorted({v.owner for v in store.visits_for(user)})
         if not owners:
@@ -99,7 +100,7 @@ def progress_page(store, user) -> None:
     xs = [f"{n + 1}. {r['date'][:10]}" for n, r in enumerate(rows)]
     cols = st.columns(2)
     for n, k in enumerate(chosen):
-        px, ys, text, colours = [], [], [], []
+        px, ys, hover, colours = [], [], [], []
         pct = False
         for x, r in zip(xs, rows):
             f = r["figures"].get(k)
@@ -108,10 +109,11 @@ def progress_page(store, user) -> None:
                 pct = f.get("unit") == "percent" or f.get("unit") == "pair"
                 px.append(x)
                 ys.append(100 * y if pct else y)
-                text.append(f"{r['title']}: {f['display']} ({f['rating']})")
+                hover.append(f"{escape(str(r['title']))}: {escape(str(f['display']))} ({escape(str(f['rating']))})")
                 colours.append(_RATING_HEX.get(f.get("rating"), "#888888"))
         # Each point coloured by its rating against the figure's reference (as on the scorecard).
-        fig = go.Figure(go.Scatter(x=px, y=ys, mode="lines+markers", text=text, hoverinfo="text",
+        # Plotly reads <a>, <b>... in hover text: the visit's title is escaped to stay text.
+        fig = go.Figure(go.Scatter(x=px, y=ys, mode="lines+markers", text=hover, hoverinfo="text",
                                    line=dict(color="#9aa5b1"), marker=dict(size=11, color=colours)))
         title = keys[k] + (" (% open)" if k == "open_closed" else "")
         fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40, b=10))
@@ -120,5 +122,6 @@ def progress_page(store, user) -> None:
         cols[n % 2].plotly_chart(fig, key=f"progress_chart_{k}", width="stretch")
     st.caption("One point per analysed visit, oldest first, coloured by its rating: :green[good], :orange[fair], "
                ":red[needs work], :blue[info]. Hover for the visit.")
-    st.table([{"#": n + 1, "visit": r["title"], "date": r["date"][:10],
+    # st.table reads Markdown in its cells: the title goes through text().
+    st.table([{"#": n + 1, "visit": text(r["title"]), "date": r["date"][:10],
                **{keys[k]: r["figures"].get(k, {}).get("display") for k in chosen}} for n, r in enumerate(rows)])

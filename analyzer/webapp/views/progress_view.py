@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import jobs
+from .common import guard
 
 POLL_S = 1.0
 _ICONS = {"done": ":green[:material/check_circle:]", "running": ":blue[:material/pending:]",
@@ -37,8 +38,8 @@ def progress_panel(job: jobs.Job) -> None:
     def panel() -> None:
         if not job.active:
             st.rerun()
-        with st.container(key="analysis_progress"):
-            st.subheader("Analysing…")
+        with guard("progress panel"), st.container(key="analysis_progress"):
+            st.subheader("Analysing…", anchor=False)
             draw_job(job)
             st.caption("You can leave this page: the analysis goes on, and the visit list shows when it is done.")
 
@@ -50,12 +51,13 @@ def elsewhere_panel(store, user, visit_id: int) -> None:
 
     @st.fragment(run_every=2 * POLL_S)
     def panel() -> None:
-        store.recover_interrupted()  # a worker that died shows as interrupted, not as running forever
-        v = store.get_visit(user, visit_id)
-        j = v.jobs[-1] if v.jobs else None
-        if j is None or j.state != "running":
-            st.rerun()
-        st.subheader("Analysing (in another process)…")
-        st.progress(min(1.0, j.progress or 0.0), text=f"{j.stage or 'starting'} · {(j.progress or 0):.0%}")
+        with guard("progress panel (another process)"):
+            store.recover_interrupted()  # a worker that died shows as interrupted, not as running forever
+            v = store.get_visit(user, visit_id)
+            j = v.jobs[-1] if v.jobs else None
+            if j is None or j.state != "running":
+                st.rerun()
+            st.subheader("Analysing (in another process)…", anchor=False)
+            st.progress(min(1.0, j.progress or 0.0), text=f"{j.stage or 'starting'} · {(j.progress or 0):.0%}")
 
     panel()

@@ -5,10 +5,11 @@ import streamlit as st
 
 from ...model import ROLES
 from ..recompute import current_roles, speaker_rows, swapped
-from .common import fmt_time
+from .common import fmt_time, text
+from .context import ReportContext
 
 
-def speakers(ctx) -> None:
+def speakers(ctx: ReportContext) -> None:
     a = ctx.analysis
     rows = speaker_rows(a)
     st.caption("Check who is who: every figure depends on it. Roles were found from what each speaker says; "
@@ -19,19 +20,19 @@ def speakers(ctx) -> None:
         with st.container(border=True, key=f"speaker_{r['id']}"):
             c1, c2 = st.columns([1, 3])
             with c1:
-                name = r["id"] + (f" ({r['label']})" if r["label"] else "")
+                name = text(r["id"]) + (f" ({text(r['label'])})" if r["label"] else "")
                 if editable:
                     chosen[r["id"]] = st.selectbox(name, ROLES, index=ROLES.index(r["role"]) if r["role"] in ROLES else 2,
                                                    key=f"view_role_{ctx.key}_{r['id']}_{r['role']}")
                 else:
-                    st.markdown(f"**{name}**: {r['role']}")
+                    st.markdown(f"**{name}**: {text(r['role'])}")
                 conf = r["confidence"]
                 src = {"auto": "detected", "user": "set by you", "input": "from the transcript"}.get(r["source"], r["source"])
-                st.caption(f"{src}" + (f", confidence {conf:.0%}" if conf is not None and r["source"] == "auto" else ""))
+                st.caption(text(src) + (f", confidence {conf:.0%}" if conf is not None and r["source"] == "auto" else ""))
             with c2:
                 talk = f"{r['talk_time']:.0f} s of speech, " if r["talk_time"] else ""
                 st.caption(f"{talk}{r['utterances']} utterances · sample at {fmt_time(r['sample_at'])}")
-                st.markdown(f"> {r['sample'] or '(no words)'}")
+                st.markdown(f"> {text(r['sample']) or '(no words)'}")
     if not editable:
         st.caption("Only the clinician who owns this visit can change its roles.")
         return

@@ -1,0 +1,46 @@
+"""The app's error log: what a page could not do, with the traceback, kept on this machine for
+whoever runs the app. The page itself shows one line and a reference into this file, never a
+traceback (it names source paths and, in an exception's message, possibly health data)."""
+from __future__ import annotations
+
+import os
+import secrets
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+LOG_NAME = "app-errors.log"
+
+
+def log_path(data_dir: str | Path | None) -> Path:
+    base = Path(data_dir) if data_dir else Path.home()
+    return base / "logs" / LOG_NAME
+
+
+def record(data_dir: str | Path | None, where: str, exc: BaseException) -> tuple[str, Path | None]:
+    """Append the failure to the log; returns (reference, log file or None if it cannot be written)."""
+    ref = secrets.token_hex(4)
+    path = log_path(data_dir)
+    entry = (f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} ref {ref} in {where}\n"
+             + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Created owner-only: a traceback's values can hold what the user typed or uploaded.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(entry)
+    except OSError:
+        return ref, None
+    return ref, path
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's kind in plain words (never its message, which may quote user input)."""
+    if isinstance(exc, MemoryError):
+        return "the machine ran out of memory"
+    if isinstance(exc, OSError):
+        return "a file or the disk could not be used"
+    name = type(exc).__name__
+    if "Database" in name or "Operational" in name or "Integrity" in name:
+        return "the visit store could not be read or written"
+    return f"an internal error ({name})"
