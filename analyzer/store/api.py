@@ -38,9 +38,7 @@ def open_store(data_dir: str | Path | None = None, url: str | None = None, recov
     except OSError as e:
         raise (fault_from(e, str(data_dir)) or StoreUnavailable(message(StoreUnavailable, str(data_dir), str(e)))) from e
     check_before_open(data_dir, sqlite=url is None)
-    if url is None:
-        _owner_only(data_dir / "visits.db")
-    engine = make_engine(url or sqlite_url(data_dir))
+    engine = make_engine(url or sqlite_url(data_dir))  # SQLite: the file made or tightened to 0600
     where = str(data_dir / "visits.db") if url is None else engine.url.render_as_string(hide_password=True)
     try:
         upgrade_to_head(engine)
@@ -55,19 +53,3 @@ def open_store(data_dir: str | Path | None = None, url: str | None = None, recov
             raise
         raise fault from e
     return store
-
-
-def _owner_only(db: Path) -> None:
-    """Health data: the database and its log readable by the owner only, whatever the folder's
-    mode or umask (SQLite gives its -wal and -shm files the database file's mode)."""
-    try:
-        fd = os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-    except FileExistsError:
-        pass
-    for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        try:
-            if p.stat().st_mode & 0o077:
-                os.chmod(p, 0o600)
-        except OSError:  # not there, or not ours: SQLite says so when it opens it
-            pass
