@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import time
@@ -411,3 +412,84 @@ def test_one_client_guessing_passwords_is_slowed_down_across_accounts(tmp_path):
         page.get_by_text("Signed in: alice").wait_for(timeout=60_000)
         browser.close()
     assert any(e["action"] == "user.login" for e in store.audit_log(alice))
+
+
+# ---------------------------------------------------------------------------- the server side
+
+SERVER_HOOK = r'''
+import os, socket, sys
+
+_LOG = os.environ["NO_NETWORK_LOG"]
+_LOOPBACK = ("127.0.0.1", "::1", "localhost", "0.0.0.0", "", None)
+
+
+def _write(line):
+    with open(_LOG, "a") as f:
+        f.write(line + "\n")
+
+
+def _hook(event, args):
+    # The app may only listen on and talk to this machine: a lookup or a connection to any other
+    # host is written down (and refused).
+    if event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex"):
+        if args and args[0] not in _LOOPBACK and not (isinstance(args[0], bytes) and args[0].decode() in _LOOPBACK):
+            _write(f"{event} {args[0]!r}")
+            raise PermissionError("network access blocked in this test")
+    elif event in ("socket.connect", "socket.sendto") and len(args) > 1 and isinstance(args[1], tuple):
+        if getattr(args[0], "family", None) in (socket.AF_INET, socket.AF_INET6) and args[1][0] not in _LOOPBACK:
+            _write(f"{event} {args[1]!r}")
+            raise PermissionError("network access blocked in this test")
+    elif event in ("urllib.Request", "http.client.connect"):
+        _write(f"{event} {args[:2]!r}"[:300])
+
+
+sys.addaudithook(_hook)
+_write("installed")
+'''
+
+
+def test_the_app_server_itself_connects_to_no_other_host(tmp_path):
+    """Streamlit's own server (usage statistics, version checks, external-IP lookups) and the
+    app's code: an audit hook in the server process records every lookup and connection to a
+    host other than this machine during a session that opens the sample report and every page."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SERVER_HOOK)
+    log = tmp_path / "network.log"
+    env = {"PYTHONPATH": f"{site}{os.pathsep}{ROOT}", "NO_NETWORK_LOG": str(log)}
+    with AppServer(tmp_path / "data", env=env) as app, sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        page.goto(app.url)
+        wait_for_scorecard(page, 10, timeout_s=300)
+        for tab in ("Timeline", "Transcript", "Export"):
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(1000)
+        for path in ("?page=new", "?page=visits", "?page=progress"):
+            page.goto(f"{app.url}/{path}")
+            page.get_by_text("Signed in").first.wait_for(timeout=120_000)
+        browser.close()
+    lines = log.read_text().splitlines()
+    assert "installed" in lines  # the hook ran in the server
+    assert [ln for ln in lines if ln != "installed"] == []
+
+
+def test_the_server_hook_catches_a_connection(tmp_path):
+    """The control for the test above: the same hook writes down a lookup and a connection."""
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SERVER_HOOK)
+    log = tmp_path / "network.log"
+    code = ("import socket\n"
+            "for f in (lambda: socket.getaddrinfo('example.org', 443),\n"
+            "          lambda: socket.socket().connect(('10.1.2.3', 9)),\n"
+            "          lambda: socket.getaddrinfo('localhost', 80)):\n"
+            "    try:\n        f()\n    except OSError:\n        pass\n")
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(site), "NO_NETWORK_LOG": str(log)},
+                   check=True, timeout=60)
+    lines = log.read_text().splitlines()
+    assert lines[0] == "installed" and any("example.org" in x for x in lines) and any("10.1.2.3" in x for x in lines)
+    assert not any("localhost" in x for x in lines)
