@@ -3,6 +3,7 @@ recognizers -> ``tags`` on every utterance and ``main`` on every clinician utter
 """
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
@@ -131,11 +132,17 @@ def _without_contradictions(tags: list[Tag]) -> list[Tag]:
         turn == t.turn and span[0] < t.span[1] and t.span[0] < span[1] for turn, span in dismissed))]
 
 
+_LOAD_LOCK = threading.Lock()
+
+
 def get_tagger() -> Tagger:
-    """One tagger per process (loading takes a second or two)."""
+    """One tagger per process (loading takes a second or two). Loaded under a lock: two threads
+    importing transformers for the first time at once can see a half-initialised module
+    (ImportError: AutoTokenizer), as an app job racing a sample analysis did."""
     global _TAGGER
-    if _TAGGER is None:
-        _TAGGER = Tagger()
+    with _LOAD_LOCK:
+        if _TAGGER is None:
+            _TAGGER = Tagger()
     return _TAGGER
 
 
