@@ -11,7 +11,6 @@ unreachable), 1 an internal error (a bug), 130 interrupted.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import traceback
 from datetime import datetime
@@ -40,20 +39,11 @@ class _Buffer(logging.Handler):
 def write_log(data_dir: Path | None, lines: list[str]) -> Path | None:
     """Append ``lines`` to the data folder's log (else the user's error log); returns the file, or None."""
     text = "\n".join([f"--- {datetime.now().isoformat(timespec='seconds')} {' '.join(sys.argv)}", *lines]) + "\n"
-    from .crashlog import log_path
+    from .crashlog import append_private, log_path
 
     cands = [data_dir / "logs" / LOG_NAME] if data_dir is not None else []
     cands.append(log_path())
-    for path in cands:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # may name patients' files
-            with os.fdopen(fd, "a", encoding="utf-8") as f:
-                f.write(text)
-            return path
-        except OSError:
-            continue
-    return None
+    return next((path for path in cands if append_private(path, text)), None)
 
 
 def guarded(data_dir: Path | None, fn: Callable[[], int]) -> int:

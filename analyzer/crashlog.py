@@ -17,18 +17,24 @@ def log_path() -> Path:
     return Path(base) / "visit-analyzer" / "errors.log"
 
 
+def append_private(path: Path, text: str) -> bool:
+    """Append to a log readable by its owner only (a traceback's values, a file name, may be
+    health data); False when it cannot be written (full, read-only)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(text)
+        return True
+    except OSError:
+        return False
+
+
 def log_exception(exc: BaseException, context: str = "") -> Path | None:
     """Append the traceback to the error log; returns its path (None if it cannot be written)."""
     p = log_path()
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as f:
-            f.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} {context}\n")
-            f.write("".join(traceback.format_exception(exc)))
-        return p
-    except OSError:
-        return None
+    entry = f"--- {dt.datetime.now().isoformat(timespec='seconds')} {context}\n" + "".join(traceback.format_exception(exc))
+    return p if append_private(p, entry) else None
 
 
 def one_line(exc: BaseException, context: str = "") -> str:

@@ -3,7 +3,6 @@ whoever runs the app. The page itself shows one line and a reference into this f
 traceback (it names source paths and, in an exception's message, possibly health data)."""
 from __future__ import annotations
 
-import os
 import secrets
 import traceback
 from datetime import datetime, timezone
@@ -23,15 +22,9 @@ def record(data_dir: str | Path | None, where: str, exc: BaseException) -> tuple
     path = log_path(data_dir)
     entry = (f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} ref {ref} in {where}\n"
              + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Created owner-only: a traceback's values can hold what the user typed or uploaded.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as f:
-            f.write(entry)
-    except OSError:
-        return ref, None
-    return ref, path
+    from ..crashlog import append_private
+
+    return ref, (path if append_private(path, entry) else None)
 
 
 def one_line(exc: BaseException) -> str:

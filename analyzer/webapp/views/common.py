@@ -124,6 +124,11 @@ def show_error(message: str) -> None:
 
 def show_failure(where: str, exc: BaseException) -> None:
     """One line instead of a traceback; the traceback goes to the app's error log."""
+    from ...store.errors import StoreFault
+
+    if isinstance(exc, StoreFault):  # full, read-only, damaged or unreachable: already one plain line
+        show_error(f"The visit store cannot be used: {text(str(exc))}")
+        return
     ref, path = errorlog.record(load_config().data_dir, where, exc)
     log = f"in {text(path)}" if path else "in the app's console output (the log file could not be written)"
     st.error(f"This could not be shown: {errorlog.one_line(exc)}. Nothing already stored is lost; reload the "
