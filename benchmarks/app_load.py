@@ -32,8 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
-SAMPLE = ROOT / "sample_audio" / "poor_visit_mono.ogg"
-TRANSCRIPT = ROOT / "sample_audio" / "poor_visit_reference.json"
+SAMPLE = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_mono.ogg"
+TRANSCRIPT = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json"
 PASSWORD = "load-test-password"
 ARTIFACTS = ROOT / "out" / "test-artifacts"
 

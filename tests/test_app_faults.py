@@ -20,7 +20,7 @@ def _throttle():
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-REFERENCE = ROOT / "sample_audio" / "poor_visit_reference.json"
+REFERENCE = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def _throttle():
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-AUDIO = ROOT / "sample_audio" / "good_visit_mono.ogg"
+AUDIO = ROOT / "analyzer" / "assets" / "samples" / "good_visit_mono.ogg"
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def text(value) -> str:
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-REFERENCE = ROOT / "sample_audio" / "poor_visit_reference.json"
+REFERENCE = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json"
 IMAGE = "![x](http://example.invalid/leak.png)"
 LINK = "[click here](http://example.invalid/phish)"
 HOSTILE = f"<script>window.__pwned=1</script> {IMAGE} {LINK} <img src=x onerror=alert(1)> :red[red] www.example.invalid"

@@ -28,8 +28,8 @@ import pytest
 from app_driver import ARTIFACTS, AppServer, launch, require_chromium, wait_for_scorecard  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "sample_audio" / "poor_visit_reference.json"
-AUDIO = ROOT / "sample_audio" / "good_visit_mono.ogg"
+REFERENCE = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json"
+AUDIO = ROOT / "analyzer" / "assets" / "samples" / "good_visit_mono.ogg"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 IMAGE = "![x](http://example.invalid/leak.png)"
 LINK = "[click here](http://example.invalid/phish)"
