@@ -11,48 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-
-def _throttle():
-    from analyzer.webapp import throttle
-
-    return throttle
+from app_testing import SAMPLES, accounts, app, data_dir, sign_in, store_of, throttle_module  # noqa: F401
 
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
-REFERENCE = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json"
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("VISIT_ANALYZER_DATA", str(tmp_path / "data"))
-    for k in ("VISIT_ANALYZER_ACCOUNTS", "VISIT_ANALYZER_DB_URL", "VISIT_ANALYZER_SIGNUP",
-              "VISIT_ANALYZER_IDLE_MINUTES"):
-        monkeypatch.delenv(k, raising=False)
-    try:
-        _throttle().THROTTLE._counts.clear()
-    except ImportError:
-        pass
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def accounts(data_dir, monkeypatch):
-    monkeypatch.setenv("VISIT_ANALYZER_ACCOUNTS", "1")
-    return data_dir
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    for k, v in query.items():
-        at.query_params[k] = str(v)
-    return at
-
-
-def store_of(data_dir: Path):
-    from analyzer.webapp.views.common import get_store
-
-    return get_store(str(data_dir), None)
+REFERENCE = SAMPLES / "poor_visit_reference.json"
 
 
 def analysis_finishes(store, visit_id: int) -> None:
@@ -61,14 +23,6 @@ def analysis_finishes(store, visit_id: int) -> None:
 
     job = jobs.get_job(visits.job_key(store, visit_id))
     assert job is not None and jobs.wait(job, timeout=600).state == "done", job.error
-
-
-def sign_in(at: AppTest, name: str, password: str) -> AppTest:
-    at.text_input(key="login_user").input(name)
-    at.text_input(key="login_password").input(password)
-    [btn] = [b for b in at.button if b.label == "Sign in"]
-    btn.click()
-    return at.run()
 
 
 def analysed_visit(store, owner, source=REFERENCE, title="a visit", who="the patient"):

@@ -8,60 +8,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-
-def _throttle():
-    from analyzer.webapp import throttle
-
-    return throttle
-
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("VISIT_ANALYZER_DATA", str(tmp_path / "data"))
-    for k in ("VISIT_ANALYZER_ACCOUNTS", "VISIT_ANALYZER_DB_URL", "VISIT_ANALYZER_SIGNUP",
-              "VISIT_ANALYZER_IDLE_MINUTES"):
-        monkeypatch.delenv(k, raising=False)
-    try:
-        _throttle().THROTTLE._counts.clear()
-    except ImportError:
-        pass
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def accounts(data_dir, monkeypatch):
-    monkeypatch.setenv("VISIT_ANALYZER_ACCOUNTS", "1")
-    return data_dir
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    for k, v in query.items():
-        at.query_params[k] = str(v)
-    return at
-
-
-def store_of(data_dir: Path):
-    from analyzer.webapp.views.common import get_store
-
-    return get_store(str(data_dir), None)
-
-
-def sign_in(at: AppTest, name: str, password: str) -> AppTest:
-    at.text_input(key="login_user").input(name)
-    at.text_input(key="login_password").input(password)
-    [btn] = [b for b in at.button if b.label == "Sign in"]
-    btn.click()
-    return at.run()
-
+from app_testing import SAMPLES, accounts, app, data_dir, sign_in, store_of, throttle_module  # noqa: F401
 
 
 def test_throttle_doubles_the_wait_per_account_and_per_client():
-    throttle = _throttle()
+    throttle = throttle_module()
     now = [1000.0]
     t = throttle.SignInThrottle(clock=lambda: now[0])
     for n in range(throttle.FREE):
@@ -103,7 +54,7 @@ def test_wrong_passwords_then_the_right_one_is_refused_and_audited(accounts):
     assert sum(e["action"] == "user.login_failed" for e in log) >= 6
     assert any("refused unchecked" in (e["detail"] or "") for e in log)
     assert not any(e["action"] == "user.login" for e in log)
-    _throttle().THROTTLE._counts.clear()  # the wait is over
+    throttle_module().THROTTLE._counts.clear()  # the wait is over
     sign_in(at, "alice", "alice-secret-1")
     assert any("Signed in: alice" in c.value for c in at.caption)
 

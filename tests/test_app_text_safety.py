@@ -10,11 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-
-def _throttle():
-    from analyzer.webapp import throttle
-
-    return throttle
+from app_testing import SAMPLES, accounts, app, data_dir, sign_in, store_of, throttle_module  # noqa: F401
 
 
 def text(value) -> str:
@@ -22,38 +18,10 @@ def text(value) -> str:
 
     return escape(value)
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
-REFERENCE = ROOT / "analyzer" / "assets" / "samples" / "poor_visit_reference.json"
+REFERENCE = SAMPLES / "poor_visit_reference.json"
 IMAGE = "![x](http://example.invalid/leak.png)"
 LINK = "[click here](http://example.invalid/phish)"
 HOSTILE = f"<script>window.__pwned=1</script> {IMAGE} {LINK} <img src=x onerror=alert(1)> :red[red] www.example.invalid"
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("VISIT_ANALYZER_DATA", str(tmp_path / "data"))
-    for k in ("VISIT_ANALYZER_ACCOUNTS", "VISIT_ANALYZER_DB_URL", "VISIT_ANALYZER_SIGNUP",
-              "VISIT_ANALYZER_IDLE_MINUTES"):
-        monkeypatch.delenv(k, raising=False)
-    try:
-        _throttle().THROTTLE._counts.clear()
-    except ImportError:
-        pass
-    return tmp_path / "data"
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    for k, v in query.items():
-        at.query_params[k] = str(v)
-    return at
-
-
-def store_of(data_dir: Path):
-    from analyzer.webapp.views.common import get_store
-
-    return get_store(str(data_dir), None)
 
 
 def analysed_visit(store, owner, source=REFERENCE, title="a visit", who="the patient"):
