@@ -3,6 +3,8 @@ their reference transcripts (times, no speech recognition: seconds, not minutes)
 audio analyses of the sample recordings (the app's sample cache)."""
 from __future__ import annotations
 
+import html
+
 import json
 from pathlib import Path
 
@@ -99,7 +101,7 @@ def test_timeline(sample_analyses):
     assert sorted(i for t in bars for i in t.customdata) == list(range(n))
     for t in bars:  # hover carries the words of the utterance it points to
         for i, h in zip(t.customdata, t.hovertext):
-            assert a["utterances"][i]["text"].split()[0] in h
+            assert a["utterances"][i]["text"].split()[0] in html.unescape(h)  # hover text is HTML-escaped
     names = {t.name for t in fig.data}
     assert {"interruption", "opening interrupted", "best example", "missed opportunity"} <= names
     # the long explanation is coloured as advice / information, not "clinician: other"
