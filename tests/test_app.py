@@ -13,6 +13,8 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
+from app_testing import sign_in
+
 from analyzer.report import build_report
 from analyzer.webapp import samples
 
@@ -195,14 +197,6 @@ def _visit_with_analysis(store, owner, title="visit of alice", source=REFERENCE)
     v = store.create_visit(owner, source, Consent("the patient", "verbal, recorded", owner.username), title=title)
     assert run_job(store, v.jobs[0].id).state == "done"
     return v
-
-
-def sign_in(at: AppTest, name: str, password: str) -> AppTest:
-    at.text_input(key="login_user").input(name)
-    at.text_input(key="login_password").input(password)
-    [btn] = [b for b in at.button if b.label == "Sign in"]
-    btn.click()
-    return at.run()
 
 
 def test_sign_in_and_visit_url_belongs_to_its_clinician(data_dir, monkeypatch):
